@@ -1,0 +1,66 @@
+# trafficha: `make up` runs the local HA stack, `make test` runs every check.
+# Both install what is missing first (Debian packages, the virtualenv), so a fresh clone needs
+# nothing but Python 3.11+, Node and apt.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian package -> a file it installs; a package is installed only when its file is missing.
+DEB_PACKAGES := redis-server:/usr/bin/redis-server mariadb-server:/usr/sbin/mariadbd \
+	haproxy:/usr/sbin/haproxy chromium:/usr/bin/chromium
+PORT ?= 8080
+
+.PHONY: help deps system-deps venv up down status test lint typecheck pytest clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+system-deps: ## install missing Debian packages (redis-server, mariadb-server, haproxy, chromium)
+	@missing=""; for entry in $(DEB_PACKAGES); do \
+		[ -e "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; done; \
+	if ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(STAMP) ## create the virtualenv with the package and its test tools
+
+deps: system-deps venv ## everything `up` and `test` need
+
+up: deps ## start the local HA stack (Ctrl-C stops it; `make up DETACH=1` returns)
+	$(BIN)/trafficha up --port $(PORT) $(if $(DETACH),--detach)
+
+down: venv ## stop the local stack
+	$(BIN)/trafficha down
+
+status: venv ## show the local stack
+	$(BIN)/trafficha status
+
+lint: venv ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv ## mypy --strict
+	$(BIN)/mypy
+
+pytest: deps ## the test suite (starts its own redis-server and mariadbd)
+	$(BIN)/python -m pytest
+
+test: deps lint typecheck pytest ## every check: ruff, mypy --strict, pytest
+
+clean: ## remove the virtualenv and caches (not the stack's state dir)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,262 @@
+"""Typed settings loaded from the environment.
+
+Every field of :class:`Settings` is read from the environment variable of the same name in upper
+case (``collect_interval`` <- ``COLLECT_INTERVAL``), so the original system's variable names work
+unchanged. A bad value fails at start with one :class:`~trafficha.errors.ConfigError` naming the
+variable; secret values never appear in that message, in reprs or in logs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import msgspec
+
+from trafficha.errors import ConfigError
+from trafficha.secrets import Secret
+
+SourceMode = Literal["real", "sim", "auto"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+Address = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9._-]+:[0-9]{1,5}$")]
+Url = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$")]
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Name = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", max_length=64)]
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+
+
+def _doc(text: str) -> msgspec.Meta:
+    return msgspec.Meta(description=text)
+
+
+KEC = "https://data.ex.co.kr/openapi"
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Every setting of every trafficha service (each service reads the ones it needs)."""
+
+    # Source of data (the original's names).
+    data_source_mode: Annotated[
+        SourceMode,
+        _doc(
+            "Where the collector reads: `real` (KEC OpenAPI), `sim` (our simulator) or `auto` "
+            "(real, falling back to sim while the real API fails or no key is set)."
+        ),
+    ] = "auto"
+    simulator_api_url: Annotated[Url, _doc("Base URL of the traffic simulator.")] = (
+        "http://127.0.0.1:8083"
+    )
+    real_openapi_url: Annotated[Url, _doc("KEC incident SMS endpoint (burstInfo/realTimeSms).")] = (
+        f"{KEC}/burstInfo/realTimeSms"
+    )
+    real_openapi_key: Annotated[
+        Secret | None,
+        _doc(
+            "KEC OpenAPI key (data.ex.co.kr). Also used for tollgate and road data unless their "
+            "own keys are set."
+        ),
+    ] = None
+    tollgate_api_url: Annotated[
+        Url, _doc("KEC tollgate volume endpoint (trafficapi/trafficIc).")
+    ] = f"{KEC}/trafficapi/trafficIc"
+    tollgate_api_key: Annotated[
+        Secret | None, _doc("KEC key for tollgate volume; defaults to REAL_OPENAPI_KEY.")
+    ] = None
+    road_status_api_url: Annotated[
+        Url, _doc("KEC VDS flow endpoint (odtraffic/trafficAmountByRealtime).")
+    ] = f"{KEC}/odtraffic/trafficAmountByRealtime"
+    road_status_api_key: Annotated[
+        Secret | None, _doc("KEC key for road flow; defaults to REAL_OPENAPI_KEY.")
+    ] = None
+    tollgate_location_api_url: Annotated[
+        Url, _doc("KEC tollgate location endpoint (locationinfo/locationinfoUnit).")
+    ] = f"{KEC}/locationinfo/locationinfoUnit"
+    collect_interval: Annotated[timedelta, _doc("Incident polling interval.")] = timedelta(
+        seconds=10
+    )
+    tollgate_collect_interval: Annotated[timedelta, _doc("Tollgate volume polling interval.")] = (
+        timedelta(minutes=15)
+    )
+    road_status_collect_interval: Annotated[timedelta, _doc("Road flow polling interval.")] = (
+        timedelta(minutes=5)
+    )
+
+    # Central stores.
+    redis_addr: Annotated[Address, _doc("Redis `host:port`.")] = "127.0.0.1:6379"
+    redis_password: Annotated[Secret | None, _doc("Redis password (AUTH).")] = None
+    db_host: Annotated[Address, _doc("MariaDB `host:port`.")] = "127.0.0.1:3306"
+    db_user: Annotated[str, _doc("MariaDB user.")] = "trafficuser"
+    db_password: Annotated[Secret | None, _doc("MariaDB password.")] = None
+    db_name: Annotated[Name, _doc("MariaDB database.")] = "trafficdb"
+
+    # Serving.
+    port: Annotated[Port, _doc("HTTP port of the service being run.")] = 8080
+    data_api_service_url: Annotated[
+        str, _doc("Data API upstream(s) of the gateway: comma-separated URLs, own member's first.")
+    ] = "http://127.0.0.1:8081"
+
+    # Identity and pipeline tuning (new, same style).
+    member_name: Annotated[Name, _doc("Member this process belongs to (member1, member2).")] = (
+        "member1"
+    )
+    stream_key: Annotated[Name, _doc("Redis stream carrying collected batches.")] = "traffic-stream"
+    stream_group: Annotated[Name, _doc("Consumer group of the processors.")] = (
+        "traffic-processor-group"
+    )
+    stream_maxlen: Annotated[
+        Positive, _doc("Approximate stream length kept; pending entries are never trimmed.")
+    ] = 100_000
+    log_level: Annotated[LogLevel, _doc("Log level.")] = "INFO"
+
+    def __post_init__(self) -> None:
+        for url in self.data_api_urls:
+            if not re.match(r"^https?://\S+$", url):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+
+    @property
+    def data_api_urls(self) -> tuple[str, ...]:
+        """The gateway's data-api upstreams, in preference order."""
+        return tuple(u.strip() for u in self.data_api_service_url.split(",") if u.strip())
+
+    @property
+    def tollgate_key(self) -> Secret | None:
+        """The key for tollgate endpoints (its own, else the incident key)."""
+        return self.tollgate_api_key or self.real_openapi_key
+
+    @property
+    def road_status_key(self) -> Secret | None:
+        """The key for the road flow endpoint (its own, else the incident key)."""
+        return self.road_status_api_key or self.real_openapi_key
+
+    def secrets(self) -> list[Secret]:
+        """Every secret value set, for log redaction."""
+        return [v for v in msgspec.structs.astuple(self) if isinstance(v, Secret) and v]
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a Go-style duration (``10s``, ``1m30s``, ``500ms``) or plain seconds (``300``)."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return timedelta(seconds=float(text))
+    parts = _DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError("expected a duration such as 10s, 15m, 1h30m or 500ms")
+    return timedelta(seconds=sum(float(n) * _UNIT_SECONDS[u] for n, u in parts))
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a field."""
+    return field.upper()
+
+
+def _base(annotation: Any) -> tuple[Any, ...]:
+    """The plain types a field accepts (``Annotated`` and ``| None`` peeled off)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return tuple(a for a in (get_args(annotation) or (annotation,)) if a is not type(None))
+
+
+def _is_secret(annotation: Any) -> bool:
+    return Secret in _base(annotation)
+
+
+def _convert(raw: str, annotation: Any) -> Any:
+    base = _base(annotation)
+    if Secret in base:
+        return Secret(raw)
+    if timedelta in base:
+        # Go-style durations, as the original's deployments set them; msgspec knows only ISO 8601.
+        duration = parse_duration(raw)
+        if duration <= timedelta(0):
+            raise ValueError("must be greater than zero")
+        return duration
+    return msgspec.convert(raw, annotation, strict=False)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from the environment (``os.environ`` by default).
+
+    Empty variables count as unset. Raises:
+        ConfigError: a variable holds a bad value; the message names it and, unless the
+            variable is a secret, the value.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    info = msgspec.inspect.type_info(Settings)
+    assert isinstance(info, msgspec.inspect.StructType)
+    hints = {f.name: f.type for f in msgspec.structs.fields(Settings)}
+    for field in info.fields:
+        name = env_name(field.name)
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            values[field.name] = _convert(raw, hints[field.name])
+        except (msgspec.ValidationError, ValueError) as exc:
+            shown = "" if _is_secret(hints[field.name]) else f" (got {raw!r})"
+            reason = str(exc).split(" - at ")[0]
+            raise ConfigError(f"{name}: {reason}{shown}") from None
+    try:
+        return Settings(**values)
+    except ValueError as exc:
+        raise ConfigError(f"{env_name('data_api_service_url')}: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingDoc:
+    """One row of the configuration reference."""
+
+    variable: str
+    default: str
+    description: str
+    secret: bool
+
+
+def settings_reference() -> list[SettingDoc]:
+    """The configuration reference, generated from :class:`Settings` (the README table's source)."""
+    defaults = Settings()
+    rows = []
+    for field in msgspec.structs.fields(Settings):
+        meta = next(
+            a for a in get_args(field.type)[1:] if isinstance(a, msgspec.Meta) and a.description
+        )
+        value = getattr(defaults, field.name)
+        if isinstance(value, timedelta):
+            shown = _format_duration(value)
+        else:
+            shown = "" if value is None else str(value)
+        rows.append(
+            SettingDoc(env_name(field.name), shown, meta.description or "", _is_secret(field.type))
+        )
+    return rows
+
+
+def _format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{value.total_seconds():g}s"
+
+
+def settings_markdown() -> str:
+    """The configuration reference as the Markdown table the README carries."""
+    lines = ["| Variable | Default | Meaning |", "| --- | --- | --- |"]
+    for doc in settings_reference():
+        default = f"`{doc.default}`" if doc.default else ""
+        secret = " Secret: never logged." if doc.secret else ""
+        lines.append(f"| `{doc.variable}` | {default} | {doc.description}{secret} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")

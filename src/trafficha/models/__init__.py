@@ -1,0 +1,28 @@
+"""Typed msgspec models: upstream wire rows, domain records and the stream entry."""
+
+from trafficha.models.domain import Accident, RoadStatus, RouteSummary, Tollgate, TollgateTraffic
+from trafficha.models.stream import (
+    SCHEMA_VERSION,
+    AccidentBatch,
+    RoadBatch,
+    StreamEntry,
+    TollgateBatch,
+)
+from trafficha.models.upstream import LocationUnitRow, SmsRow, TrafficAmountRow, TrafficIcRow
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Accident",
+    "AccidentBatch",
+    "LocationUnitRow",
+    "RoadBatch",
+    "RoadStatus",
+    "RouteSummary",
+    "SmsRow",
+    "StreamEntry",
+    "Tollgate",
+    "TollgateBatch",
+    "TollgateTraffic",
+    "TrafficAmountRow",
+    "TrafficIcRow",
+]

@@ -1,0 +1,41 @@
+"""The stream entry: one collected batch of one kind, as the collector publishes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final, Literal
+
+import msgspec
+
+from trafficha.models.domain import Accident, RoadStatus, RouteSummary, TollgateTraffic
+
+SCHEMA_VERSION: Final = 1
+
+Kind = Literal["accidents", "tollgate", "road"]
+Source = Literal["real", "sim"]
+
+
+class _Batch(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+    """Envelope fields every batch carries (the schema version travels beside it, in the entry)."""
+
+    producer: str
+    epoch: int
+    source: Source
+    fetched_at: datetime
+    batch_id: str
+
+
+class AccidentBatch(_Batch, frozen=True, kw_only=True, tag="accidents"):
+    records: tuple[Accident, ...]
+
+
+class TollgateBatch(_Batch, frozen=True, kw_only=True, tag="tollgate"):
+    records: tuple[TollgateTraffic, ...]
+
+
+class RoadBatch(_Batch, frozen=True, kw_only=True, tag="road"):
+    records: tuple[RoadStatus, ...]
+    summaries: tuple[RouteSummary, ...]
+
+
+StreamEntry = AccidentBatch | TollgateBatch | RoadBatch

@@ -1,0 +1,1 @@
+"""Upstream providers and the KEC payload parsers."""

@@ -1,0 +1,401 @@
+"""Parsing of KEC OpenAPI payloads into domain records.
+
+KEC's quirks, handled here and nowhere else: ``altitude`` is the longitude; ``trafficAmout`` is
+the volume; codes carry trailing spaces; numbers come as strings, ``""`` or null; dates come as
+``YYYY.MM.DD`` + ``HH:MM:SS`` or ``YYYYMMDD`` + ``HHMM``, in KST; route numbers come in 3 digits
+(``"001"``) or 4 (``"0010"``) and are normalized to 4; coordinates that are absent, zero or
+outside Korea become None; the list sits under a key that differs per endpoint; a bad key is
+HTTP 200 with ``code: "ERROR"``; a WAF may answer with an HTML page.
+
+Every function takes the raw body and returns records or raises a :class:`ProviderError`:
+:class:`ProviderAuthError` for a rejected key, :class:`ProviderPayloadError` for anything else
+that is not a valid success payload. Nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Final, TypeVar
+
+import msgspec
+
+from trafficha.errors import ProviderAuthError, ProviderError, ProviderPayloadError
+from trafficha.kst import parse_kst
+from trafficha.models.domain import (
+    Accident,
+    Direction,
+    Grade,
+    RoadStatus,
+    RouteSummary,
+    Tollgate,
+    TollgateTraffic,
+)
+from trafficha.models.upstream import (
+    Envelope,
+    LocationUnitRow,
+    SmsRow,
+    TrafficAmountRow,
+    TrafficIcRow,
+)
+from trafficha.secrets import redact_url
+
+__all__ = [
+    "KOREA_BOUNDS",
+    "Page",
+    "ProviderAuthError",
+    "ProviderError",
+    "ProviderPayloadError",
+    "korea_point",
+    "normalize_route_no",
+    "parse_accidents",
+    "parse_page",
+    "parse_road_status",
+    "parse_tollgate_traffic",
+    "parse_tollgates",
+    "summarize_routes",
+]
+
+# Latitude and longitude box of South Korea (Jeju to the DMZ, Baengnyeong to Dokdo); the
+# dashboard draws nothing outside it either.
+KOREA_BOUNDS: Final = ((33.0, 39.0), (124.0, 132.0))
+
+# List keys per dataset, the documented one first; KEC has moved lists between keys before.
+SMS_KEYS: Final = ("realTimeSMSList", "list")
+TRAFFIC_IC_KEYS: Final = ("trafficIc", "list")
+TRAFFIC_AMOUNT_KEYS: Final = ("list",)
+LOCATION_UNIT_KEYS: Final = ("list", "unitLists")
+
+_EXCERPT_CHARS: Final = 160
+_GRADES: Final[dict[int, Grade]] = {0: 0, 1: 1, 2: 2, 3: 3}
+_DIRECTIONS: Final[dict[str, Direction]] = {"S": "S", "E": "E"}
+
+RowT = TypeVar("RowT", bound=msgspec.Struct)
+RecordT = TypeVar("RecordT")
+
+
+class Page(msgspec.Struct, frozen=True, kw_only=True):
+    """Paging figures of one response (``page_count`` is KEC's ``pageSize``)."""
+
+    total_rows: int | None
+    page_no: int | None
+    page_count: int | None
+
+
+def excerpt(body: bytes) -> str:
+    """A short, single-line, key-free excerpt of a payload for errors and logs."""
+    text = body[: _EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
+    text = " ".join(text.split())[:_EXCERPT_CHARS]
+    return redact_url(text)
+
+
+def _envelope(body: bytes, list_keys: Sequence[str]) -> tuple[Envelope, msgspec.Raw | None]:
+    """Validate the envelope; return it and the raw list (None when the list key is absent)."""
+    try:
+        doc = msgspec.json.decode(body, type=dict[str, msgspec.Raw])
+        env = msgspec.json.decode(body, type=Envelope)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        looks_html = body.lstrip()[:1] == b"<"
+        what = "an HTML page instead of JSON" if looks_html else f"not a KEC JSON object ({exc})"
+        raise ProviderPayloadError(f"upstream sent {what}", excerpt=excerpt(body)) from None
+    code = (env.code or "").strip()
+    if code == "ERROR":
+        message = (env.message or "").strip() or "key rejected"
+        raise ProviderAuthError(f"upstream rejected the API key: {message}", excerpt=excerpt(body))
+    if code != "SUCCESS":
+        raise ProviderPayloadError(
+            f"upstream answered code {env.code!r}, not SUCCESS", excerpt=excerpt(body)
+        )
+    raw = next((doc[k] for k in list_keys if k in doc), None)
+    return env, raw
+
+
+def _rows(body: bytes, list_keys: Sequence[str], row_type: type[RowT]) -> list[RowT]:
+    env, raw = _envelope(body, list_keys)
+    if raw is None or bytes(raw) == b"null":
+        # KEC omits the list on an empty result; a non-zero count without a list is broken.
+        if _int_or_none(env.count) not in (None, 0):
+            raise ProviderPayloadError(
+                f"count {env.count} but no list under {list_keys[0]!r}", excerpt=excerpt(body)
+            )
+        return []
+    try:
+        return msgspec.json.decode(raw, type=list[row_type])  # type: ignore[valid-type]
+    except msgspec.ValidationError as exc:
+        raise ProviderPayloadError(f"unexpected row shape: {exc}", excerpt=excerpt(body)) from None
+
+
+def _each(rows: Iterable[RowT], build: Callable[[RowT], RecordT], body: bytes) -> list[RecordT]:
+    out = []
+    for index, row in enumerate(rows):
+        try:
+            out.append(build(row))
+        except ValueError as exc:
+            raise ProviderPayloadError(f"row {index}: {exc}", excerpt=excerpt(body)) from None
+    return out
+
+
+# --- field normalization -------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _opt_text(value: str | None) -> str | None:
+    text = _text(value)
+    # KEC fills blank places with " " or "/".
+    return text if text and text != "/" else None
+
+
+def _required(value: str | None, field: str) -> str:
+    text = _text(value)
+    if not text:
+        raise ValueError(f"{field} is missing")
+    return text
+
+
+def _float_or_none(value: float | str | None) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip().replace(",", "")
+        if not value:
+            return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"not a number: {value!r}") from None
+    return number if math.isfinite(number) else None
+
+
+def _int_or_none(value: float | str | int | None) -> int | None:
+    number = _float_or_none(value)
+    return None if number is None else round(number)
+
+
+def normalize_route_no(value: str | None) -> str | None:
+    """Normalize a KEC route number to its 4-digit form (``"001"``/``"1"`` -> ``"0010"``).
+
+    Raises:
+        ValueError: the value is not a route number.
+    """
+    text = _text(value)
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
+        raise ValueError(f"not a route number: {text!r}")
+    # 4 digits are route x 10 + branch; shorter forms are the bare route number.
+    return text if len(text) == 4 else f"{int(text):03d}0"
+
+
+def korea_point(lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    """The point if it lies in South Korea's box, else None (absent, zero and stray values)."""
+    if lat is None or lon is None:
+        return None
+    (lat_min, lat_max), (lon_min, lon_max) = KOREA_BOUNDS
+    if lat_min <= lat <= lat_max and lon_min <= lon <= lon_max:
+        return (lat, lon)
+    return None
+
+
+def _point(lat: float | str | None, lon: float | str | None) -> tuple[float | None, float | None]:
+    point = korea_point(_float_or_none(lat), _float_or_none(lon))
+    return point if point else (None, None)
+
+
+def _time(date: str | None, time: str | None, what: str) -> datetime:
+    return parse_kst(_required(date, f"{what} date"), _required(time, f"{what} time"))
+
+
+def _flag(value: str | None) -> str:
+    return "Y" if _text(value).upper() == "Y" else "N"
+
+
+def _incident_key(*parts: str | None) -> str:
+    joined = "\x1f".join(p or "" for p in parts)
+    return hashlib.blake2b(joined.encode(), digest_size=12).hexdigest()
+
+
+# --- datasets -------------------------------------------------------------------------------
+
+
+def _accident(row: SmsRow) -> Accident:
+    occurred_at = _time(row.acc_date, row.acc_hour, "accDate/accHour")
+    route_no = normalize_route_no(row.nosun_nm)
+    direction = _text(row.start_end_type_code)
+    type_code = _text(row.acc_type_code)
+    point_name = _opt_text(row.acc_point_nm)
+    road = _text(row.road_nm)
+    lat, lon = _point(row.latitude, row.altitude)
+    lanes = "".join(
+        _flag(v)
+        for v in (
+            row.lane_yn1,
+            row.lane_yn2,
+            row.lane_yn3,
+            row.lane_yn4,
+            row.lane_yn5,
+            row.lane_yn6,
+        )
+    )
+    return Accident(
+        incident_key=_incident_key(
+            occurred_at.isoformat(), route_no or road, direction, type_code, point_name
+        ),
+        occurred_at=occurred_at,
+        route_no=route_no,
+        route_name=road,
+        direction=direction,
+        type_code=type_code,
+        type_name=_text(row.acc_type),
+        sms_text=_text(row.sms_text),
+        process_code=_opt_text(row.acc_process_code),
+        process_name=_opt_text(row.acc_process_nm),
+        point_name=point_name,
+        lat=lat,
+        lon=lon,
+        late_length_km=_float_or_none(row.late_length),
+        lanes_blocked=lanes,
+        shoulder_blocked=_flag(row.shldroad_yn) == "Y",
+    )
+
+
+def parse_accidents(body: bytes) -> list[Accident]:
+    """Parse ``burstInfo/realTimeSms`` into accidents (incidents of every type)."""
+    return _each(_rows(body, SMS_KEYS, SmsRow), _accident, body)
+
+
+def _tollgate_traffic(row: TrafficIcRow) -> TollgateTraffic:
+    return TollgateTraffic(
+        unit_code=_required(row.unit_code, "unitCode"),
+        unit_name=_text(row.unit_name),
+        ex_div_code=_text(row.ex_div_code),
+        ex_div_name=_text(row.ex_div_name),
+        inout_type=_text(row.inout_type),
+        inout_name=_text(row.inout_name),
+        tm_type=_text(row.tm_type),
+        tm_name=_text(row.tm_name),
+        tcs_type=_text(row.tcs_type),
+        tcs_name=_text(row.tcs_name),
+        car_type=_text(row.car_type),
+        traffic_amount=_int_or_none(row.traffic_amout),
+        slot_at=_time(row.sum_date, row.sum_tm, "sumDate/sumTm"),
+    )
+
+
+def parse_tollgate_traffic(body: bytes) -> list[TollgateTraffic]:
+    """Parse ``trafficapi/trafficIc`` into tollgate volumes per slot."""
+    return _each(_rows(body, TRAFFIC_IC_KEYS, TrafficIcRow), _tollgate_traffic, body)
+
+
+def _road_status(row: TrafficAmountRow) -> RoadStatus:
+    direction = _DIRECTIONS.get(_text(row.updown_type_code).upper())
+    if direction is None:
+        raise ValueError(f"updownTypeCode {row.updown_type_code!r} is not S or E")
+    grade_no = _int_or_none(row.grade)
+    grade = _GRADES.get(grade_no if grade_no is not None else 0)
+    if grade is None:
+        raise ValueError(f"grade {row.grade!r} is not 0..3")
+    route_no = normalize_route_no(row.route_no)
+    if route_no is None:
+        raise ValueError("routeNo is missing")
+    return RoadStatus(
+        vds_id=_required(row.vds_id, "vdsId"),
+        conzone_id=_required(row.conzone_id, "conzoneId"),
+        conzone_name=_text(row.conzone_name),
+        route_no=route_no,
+        route_name=_text(row.route_name),
+        direction=direction,
+        speed=_int_or_none(row.speed),
+        traffic_amount=_int_or_none(row.traffic_amout),
+        share_ratio=_int_or_none(row.share_ratio),
+        time_avg=_int_or_none(row.time_avg),
+        grade=grade,
+        std_at=_time(row.std_date, row.std_hour, "stdDate/stdHour"),
+    )
+
+
+def parse_road_status(body: bytes) -> list[RoadStatus]:
+    """Parse ``odtraffic/trafficAmountByRealtime`` into VDS readings."""
+    return _each(_rows(body, TRAFFIC_AMOUNT_KEYS, TrafficAmountRow), _road_status, body)
+
+
+def _tollgate(row: LocationUnitRow) -> Tollgate:
+    lat, lon = _point(row.y_value, row.x_value)
+    return Tollgate(
+        unit_code=_required(row.unit_code, "unitCode"),
+        unit_name=_text(row.unit_name),
+        route_no=normalize_route_no(row.route_no),
+        route_name=_opt_text(row.route_name),
+        lat=lat,
+        lon=lon,
+    )
+
+
+def parse_tollgates(body: bytes) -> list[Tollgate]:
+    """Parse ``locationinfo/locationinfoUnit`` into tollgates with their locations."""
+    return _each(_rows(body, LOCATION_UNIT_KEYS, LocationUnitRow), _tollgate, body)
+
+
+def parse_page(body: bytes) -> Page:
+    """The paging figures of a success payload (for adapters that loop over pages).
+
+    Raises:
+        ProviderError: the payload is not a success payload.
+    """
+    env, _ = _envelope(body, ())
+    return Page(
+        total_rows=_int_or_none(env.count),
+        page_no=_int_or_none(env.page_no),
+        page_count=_int_or_none(env.page_size),
+    )
+
+
+def summarize_routes(rows: Iterable[RoadStatus]) -> list[RouteSummary]:
+    """Per-route flow computed from VDS readings (KEC has no route summary endpoint).
+
+    A section is a conzone in one direction; several detectors may report on it, and the
+    section takes the worst grade among them (as the original's road status did). Readings with
+    grade 0 (판정불가) or a negative or missing speed are ignored. Averages are over readings.
+    ``collected_at`` is the newest reading of the route. Routes come ordered by number.
+    """
+    sections: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    speeds: dict[str, list[int]] = defaultdict(list)
+    volumes: dict[str, list[int]] = defaultdict(list)
+    names: dict[str, str] = {}
+    latest: dict[str, datetime] = {}
+    for row in rows:
+        if row.grade == 0 or row.speed is None or row.speed < 0:
+            continue
+        route = row.route_no
+        names.setdefault(route, row.route_name)
+        section = (row.conzone_id, row.direction)
+        sections[route][section] = max(sections[route].get(section, 0), row.grade)
+        speeds[route].append(row.speed)
+        if row.traffic_amount is not None and row.traffic_amount >= 0:
+            volumes[route].append(row.traffic_amount)
+        if route not in latest or row.std_at > latest[route]:
+            latest[route] = row.std_at
+    summaries = []
+    for route in sorted(sections):
+        grades = list(sections[route].values())
+        summaries.append(
+            RouteSummary(
+                route_no=route,
+                route_name=names[route],
+                collected_at=latest[route],
+                total_sections=len(grades),
+                smooth_sections=grades.count(1),
+                slow_sections=grades.count(2),
+                congested_sections=grades.count(3),
+                avg_speed=round(sum(speeds[route]) / len(speeds[route]), 1),
+                avg_traffic_amount=(
+                    round(sum(volumes[route]) / len(volumes[route]), 1) if volumes[route] else None
+                ),
+            )
+        )
+    return summaries

@@ -1,0 +1,1 @@
+"""The local HA topology: real server processes under a state directory."""
