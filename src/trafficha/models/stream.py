@@ -24,6 +24,13 @@ class _Batch(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     fetched_at: datetime
     batch_id: str
 
+    @property
+    def kind(self) -> Kind:
+        """The dataset of the batch (the msgspec tag, which is not a field)."""
+        tag = self.__struct_config__.tag
+        assert tag in ("accidents", "tollgate", "road")
+        return tag
+
 
 class AccidentBatch(_Batch, frozen=True, kw_only=True, tag="accidents"):
     records: tuple[Accident, ...]

@@ -1,0 +1,61 @@
+"""Stream entry encoding: msgpack body plus a few plain fields for humans and dead letters.
+
+Fields of an entry: ``v`` (schema version), ``kind``, ``batch`` (batch id), ``epoch``, ``n``
+(record count) and ``body`` (the msgspec-encoded batch). The version travels outside the body so
+a consumer can refuse a version it does not know before trying to decode it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import msgspec
+
+from trafficha.errors import TrafficHaError
+from trafficha.models.stream import SCHEMA_VERSION, RoadBatch, StreamEntry
+
+_ENCODER: Final = msgspec.msgpack.Encoder()
+_DECODER: Final[msgspec.msgpack.Decoder[StreamEntry]] = msgspec.msgpack.Decoder(StreamEntry)
+
+
+class UndecodableEntryError(TrafficHaError):
+    """A stream entry that cannot become a batch: the reason goes to the dead-letter stream."""
+
+
+def record_count(batch: StreamEntry) -> int:
+    """Records a batch carries (a road batch's route summaries count as records)."""
+    extra = len(batch.summaries) if isinstance(batch, RoadBatch) else 0
+    return len(batch.records) + extra
+
+
+def encode_entry(batch: StreamEntry) -> dict[str, bytes | str | int]:
+    """The stream fields for one batch."""
+    return {
+        "v": SCHEMA_VERSION,
+        "kind": batch.kind,
+        "batch": batch.batch_id,
+        "epoch": batch.epoch,
+        "n": record_count(batch),
+        "body": _ENCODER.encode(batch),
+    }
+
+
+def decode_entry(fields: dict[bytes, bytes]) -> StreamEntry:
+    """The batch of a stream entry.
+
+    Raises:
+        UndecodableEntryError: missing fields, an unknown schema version or a body that does
+            not decode (the message says which).
+    """
+    version = fields.get(b"v")
+    if version is None or b"body" not in fields:
+        raise UndecodableEntryError("missing fields: not a trafficha batch entry")
+    if version != str(SCHEMA_VERSION).encode():
+        raise UndecodableEntryError(
+            f"unknown schema version {version.decode(errors='replace')!r} "
+            f"(this consumer reads {SCHEMA_VERSION})"
+        )
+    try:
+        return _DECODER.decode(fields[b"body"])
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise UndecodableEntryError(f"undecodable body: {exc}") from None

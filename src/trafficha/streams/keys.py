@@ -1,0 +1,53 @@
+"""Redis key names of one pipeline, derived from the stream name so test runs never collide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class StreamKeys:
+    """Every Redis key the pipeline uses, all derived from the stream and group names."""
+
+    stream: str = "traffic-stream"
+    group: str = "traffic-processor-group"
+
+    @property
+    def dead(self) -> str:
+        """Dead letters: entries that were undecodable or delivered too often, with the reason."""
+        return f"{self.stream}:dead"
+
+    @property
+    def produced(self) -> str:
+        """Audit ledger, produced side: batch id -> record count (hash)."""
+        return f"{self.stream}:produced"
+
+    @property
+    def lease(self) -> str:
+        """The collector lease (value: the holder's random token)."""
+        return f"{self.stream}:leader"
+
+    @property
+    def epoch(self) -> str:
+        """Fencing epoch: INCR on every lease acquisition."""
+        return f"{self.stream}:leader:epoch"
+
+    @property
+    def holder(self) -> str:
+        """Who holds the lease (hash: producer, member, epoch), for status displays."""
+        return f"{self.stream}:leader:holder"
+
+    @property
+    def data_version(self) -> str:
+        """Counter bumped after every committed batch (API caches key on it)."""
+        return f"{self.stream}:data-version"
+
+    @property
+    def events(self) -> str:
+        """Pub/sub channel announcing commits and HA changes."""
+        return f"{self.stream}:events"
+
+    @property
+    def freshness(self) -> str:
+        """Last collection per kind (hash: kind -> JSON with time, count, source)."""
+        return f"{self.stream}:freshness"
