@@ -13,7 +13,10 @@ from pathlib import Path
 import msgspec
 
 from trafficha import __version__
+from trafficha.config import load_settings
 from trafficha.errors import TrafficHaError
+from trafficha.services.runner import SERVICES
+from trafficha.services.runner import run as run_service
 from trafficha.topology.local import LocalStack, default_state_dir
 
 
@@ -34,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("down", parents=[common], help="stop the local stack")
     status = sub.add_parser("status", parents=[common], help="show the local stack")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    run = sub.add_parser("run", help="run one service in the foreground (settings from the env)")
+    run.add_argument("service", choices=sorted(SERVICES))
     return parser
 
 
@@ -49,8 +54,11 @@ def _print_status(stack: LocalStack, *, as_json: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    state_dir = (args.state_dir or default_state_dir()).resolve()
     try:
+        if args.command == "run":
+            run_service(args.service, load_settings())
+            return 0
+        state_dir = (args.state_dir or default_state_dir()).resolve()
         if args.command == "up":
             stack = LocalStack(state_dir, ingress_port=args.port)
             stack.up()

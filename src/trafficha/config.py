@@ -111,6 +111,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     stream_maxlen: Annotated[
         Positive, _doc("Approximate stream length kept; pending entries are never trimmed.")
     ] = 100_000
+    consumer_name: Annotated[
+        Name | None,
+        _doc("Processor's consumer name; keep it stable per instance (default: member and host)."),
+    ] = None
+    claim_idle: Annotated[
+        timedelta,
+        _doc("Pending entries idle this long, on any consumer, are reclaimed by another."),
+    ] = timedelta(seconds=5)
+    max_deliveries: Annotated[
+        Positive, _doc("A batch failing on this delivery goes to the dead-letter stream.")
+    ] = 5
+    lease_ttl: Annotated[
+        timedelta,
+        _doc("Collector lease TTL (renewed every third); failover takes about TTL plus that."),
+    ] = timedelta(seconds=3)
     log_level: Annotated[LogLevel, _doc("Log level.")] = "INFO"
 
     def __post_init__(self) -> None:

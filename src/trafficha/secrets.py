@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Final
 
 MASK: Final = "********"
+_SHORT: Final = 8
 
 
 class Secret:
@@ -51,12 +52,23 @@ class RedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[Secret]) -> None:
         super().__init__()
-        # Longest first, so a secret that contains another is masked whole.
-        self._values = sorted({s.reveal() for s in secrets if s}, key=len, reverse=True)
+        # Longest first, so a secret that contains another is masked whole. A short secret is
+        # masked only where it stands alone: a password "p" must not mask every "p" in a log.
+        values = sorted({s.reveal() for s in secrets if s}, key=len, reverse=True)
+        self._pattern = (
+            re.compile(
+                "|".join(
+                    re.escape(v) if len(v) >= _SHORT else rf"(?<![\w]){re.escape(v)}(?![\w])"
+                    for v in values
+                )
+            )
+            if values
+            else None
+        )
 
     def _scrub(self, text: str) -> str:
-        for value in self._values:
-            text = text.replace(value, MASK)
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
         return redact_url(text)
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -130,6 +130,19 @@ def test_log_records_are_scrubbed(caplog: pytest.LogCaptureFixture) -> None:
     assert "type=json" in text
 
 
+def test_short_secrets_are_masked_only_where_they_stand_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logger = logging.getLogger("trafficha.test.short")
+    logger.addFilter(RedactingFilter([Secret("p4ss")]))
+    try:
+        with caplog.at_level(logging.INFO, logger=logger.name):
+            logger.info("starting processor with password p4ss")
+    finally:
+        logger.filters.clear()
+    assert caplog.records[0].getMessage() == f"starting processor with password {MASK}"
+
+
 def test_redact_url_keeps_everything_but_the_key() -> None:
     assert redact_url("http://h/p?key=abc&type=json") == f"http://h/p?key={MASK}&type=json"
     assert redact_url("http://h/p?serviceKey=abc") == f"http://h/p?serviceKey={MASK}"

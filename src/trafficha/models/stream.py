@@ -13,6 +13,11 @@ SCHEMA_VERSION: Final = 1
 
 Kind = Literal["accidents", "tollgate", "road"]
 Source = Literal["real", "sim"]
+_KINDS: Final[dict[object, Kind]] = {
+    "accidents": "accidents",
+    "tollgate": "tollgate",
+    "road": "road",
+}
 
 
 class _Batch(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
@@ -27,9 +32,7 @@ class _Batch(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     @property
     def kind(self) -> Kind:
         """The dataset of the batch (the msgspec tag, which is not a field)."""
-        tag = self.__struct_config__.tag
-        assert tag in ("accidents", "tollgate", "road")
-        return tag
+        return _KINDS[self.__struct_config__.tag]
 
 
 class AccidentBatch(_Batch, frozen=True, kw_only=True, tag="accidents"):

@@ -1,0 +1,1 @@
+"""The pipeline services built on the library: collector and processor."""

@@ -1,0 +1,93 @@
+"""``trafficha run SERVICE``: one service in the foreground, as a container runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from trafficha.config import Settings
+from trafficha.connections import redis_client, stream_keys
+from trafficha.errors import ConfigError
+from trafficha.logs import configure_logging
+from trafficha.providers import build_provider
+from trafficha.services.collector import Collector
+from trafficha.services.processor import Processor
+from trafficha.store import DedupStore
+
+log = logging.getLogger(__name__)
+
+
+def _ms(settings_value: Any) -> int:
+    return int(settings_value.total_seconds() * 1000)
+
+
+async def _until_signalled(run: Coroutine[Any, Any, None], stop: Callable[[], None]) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop)
+    await run
+
+
+async def run_collector(settings: Settings) -> None:
+    provider = build_provider(settings)
+    redis = redis_client(settings)
+    holder = f"{settings.member_name}/collector-{socket.gethostname()}-{os.getpid()}"
+    collector = Collector(
+        redis,
+        stream_keys(settings),
+        provider,
+        holder=holder,
+        intervals={
+            "accidents": settings.collect_interval.total_seconds(),
+            "tollgate": settings.tollgate_collect_interval.total_seconds(),
+            "road": settings.road_status_collect_interval.total_seconds(),
+        },
+        lease_ttl_ms=_ms(settings.lease_ttl),
+        maxlen=settings.stream_maxlen,
+    )
+    try:
+        await _until_signalled(collector.run(), collector.stop)
+    finally:
+        await provider.aclose()
+        await redis.aclose()
+
+
+async def run_processor(settings: Settings) -> None:
+    redis = redis_client(settings)
+    async with await DedupStore.from_settings(settings) as store:
+        await store.migrate()
+        name = settings.consumer_name or f"{settings.member_name}-{socket.gethostname()}"
+        processor = Processor(
+            redis,
+            stream_keys(settings),
+            store,
+            name=name,
+            claim_idle_ms=_ms(settings.claim_idle),
+            max_deliveries=settings.max_deliveries,
+        )
+        try:
+            await _until_signalled(processor.run(), processor.stop)
+        finally:
+            await redis.aclose()
+
+
+SERVICES: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
+    "collector": run_collector,
+    "processor": run_processor,
+}
+
+
+def run(service: str, settings: Settings) -> None:
+    """Run one service until SIGTERM or SIGINT."""
+    if service not in SERVICES:
+        raise ConfigError(f"unknown service {service!r}; one of {', '.join(sorted(SERVICES))}")
+    configure_logging(settings, service)
+    log.info("starting %s", service)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(SERVICES[service](settings))
