@@ -523,11 +523,11 @@ async def test_large_batches_split_into_statements_and_still_count(
 ) -> None:
     monkeypatch.setattr(dedup, "MAX_STATEMENT_BYTES", 2_000)
     records = [accident(i) for i in range(60)]
-    ((table, rows),) = dedup._rows(accidents_batch("x", records))
+    ((table, rows),) = dedup.table_rows(accidents_batch("x", records))
     statements = list(dedup.upsert_statements(table, rows))
     assert len(statements) > 5
-    assert sum(n for _, _, n in statements) == 60
-    assert all(len(args) == n * len(table.columns) for _, args, n in statements)
+    assert sum(n for _, n in statements) == 60
+    assert all(len(sql) <= 2_000 for sql, _ in statements)
     first = await store.apply(accidents_batch("big-1", records))
     second = await store.apply(accidents_batch("big-2", [*records[30:], accident(99)]))
     assert (first.inserted, first.duplicates) == (60, 0)
@@ -856,3 +856,23 @@ def test_errors_are_classified(exc: Exception, kind: type[StoreError]) -> None:
     error = classify_error(exc, "testing")
     assert type(error) is kind
     assert str(error).startswith("testing: ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "'); DROP TABLE traffic_accidents; --",
+        'back\\slash \\\' "double" \\" end\\',
+        "nul\x00 ctrl-z\x1a cr\r lf\n tab\t",
+        "<script>alert(1)</script> <img src=x onerror=alert(1)>",
+        "경부선 🚗💥 (2차로) 작업중 … ㈜",
+    ],
+)
+async def test_any_text_round_trips_exactly_through_the_rendered_literals(
+    store: DedupStore, text: str
+) -> None:
+    record = accident(1, sms_text=text, point_name=text[:50], direction=text[:40])
+    await store.apply(accidents_batch("text-1", [record]))
+    (row,) = await latest_accidents(store, now=T0 + timedelta(hours=1))
+    assert (row.sms_text, row.point_name, row.direction) == (text, text[:50], text[:40])
+    assert await count(store, "traffic_accidents") == 1

@@ -29,6 +29,7 @@ class Processor:
         claim_idle_ms: int = 5000,
         max_deliveries: int = 5,
         batch_size: int = 16,
+        concurrency: int = 2,
     ) -> None:
         self.redis = redis
         self.keys = keys

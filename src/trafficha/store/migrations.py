@@ -80,9 +80,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                 seen_count INT NOT NULL DEFAULT 1,
                 UNIQUE KEY uq_traffic_accidents_incident (incident_key),
                 KEY idx_traffic_accidents_occurred (occurred_at),
-                KEY idx_traffic_accidents_last_seen (last_seen_at),
-                KEY idx_traffic_accidents_route (route_no),
-                KEY idx_traffic_accidents_type (type_name)
+                KEY idx_traffic_accidents_last_seen (last_seen_at)
             ) {_TABLE_OPTIONS}
             """,
             f"""

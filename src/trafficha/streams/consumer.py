@@ -62,6 +62,7 @@ class StreamConsumer:
         block_ms: how long a read waits for new entries.
         claim_idle_ms: entries pending longer than this, on any consumer, are reclaimed.
         max_deliveries: the delivery whose failure sends an entry to the dead-letter stream.
+        concurrency: entries of one read handled at the same time.
     """
 
     def __init__(
@@ -75,8 +76,10 @@ class StreamConsumer:
         block_ms: int = 1000,
         claim_idle_ms: int = 5000,
         max_deliveries: int = 5,
+        concurrency: int = 1,
     ) -> None:
         self._redis = redis
+        self.concurrency = concurrency
         self.keys = keys
         self.name = name
         self._handler = handler
@@ -198,41 +201,52 @@ class StreamConsumer:
         if not entries:
             return
         counts = await self._deliveries(entries) if redelivered else {}
-        for entry_id, fields in entries:
-            if self._stopping.is_set():
-                return
-            try:
-                batch = decode_entry(fields)
-            except UndecodableEntryError as exc:
-                await self._dead_letter(entry_id, fields, str(exc))
-                continue
-            deliveries = counts.get(entry_id, 1)
-            try:
-                await self._handler(batch)
-            except RetryableError:
-                raise
-            except Exception as exc:  # a poison entry must not stop the consumer
-                self.stats.failures += 1
-                reason = f"{type(exc).__name__}: {exc}"[:500]
-                # Only a failure of the entry itself spends its budget: an outage raises
-                # RetryableError above, so inflated delivery counts from outages never
-                # dead-letter an entry that a healthy attempt would store.
-                if deliveries >= self.max_deliveries:
-                    await self._dead_letter(
-                        entry_id, fields, f"delivered {deliveries} times; last error: {reason}"
-                    )
-                else:
-                    log.warning(
-                        "consumer %s: entry %s failed (delivery %d of %d): %s",
-                        self.name,
-                        _id(entry_id),
-                        deliveries,
-                        self.max_deliveries,
-                        reason,
-                    )
-                continue
-            await self._redis.xack(self.keys.stream, self.keys.group, entry_id)
-            self.stats.handled += 1
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(entry_id: bytes, fields: Fields) -> None:
+            async with gate:
+                if not self._stopping.is_set():
+                    await self._handle_one(entry_id, fields, counts.get(entry_id, 1))
+
+        # Entries are independent batches and the handler is idempotent, so several may be in
+        # flight: the store works on one while this process prepares the next.
+        outcomes = await asyncio.gather(*(one(i, f) for i, f in entries), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
+    async def _handle_one(self, entry_id: bytes, fields: Fields, deliveries: int) -> None:
+        try:
+            batch = decode_entry(fields)
+        except UndecodableEntryError as exc:
+            await self._dead_letter(entry_id, fields, str(exc))
+            return
+        try:
+            await self._handler(batch)
+        except RetryableError:
+            raise
+        except Exception as exc:  # a poison entry must not stop the consumer
+            self.stats.failures += 1
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            # Only a failure of the entry itself spends its budget: an outage raises
+            # RetryableError above, so inflated delivery counts from outages never
+            # dead-letter an entry that a healthy attempt would store.
+            if deliveries >= self.max_deliveries:
+                await self._dead_letter(
+                    entry_id, fields, f"delivered {deliveries} times; last error: {reason}"
+                )
+            else:
+                log.warning(
+                    "consumer %s: entry %s failed (delivery %d of %d): %s",
+                    self.name,
+                    _id(entry_id),
+                    deliveries,
+                    self.max_deliveries,
+                    reason,
+                )
+            return
+        await self._redis.xack(self.keys.stream, self.keys.group, entry_id)
+        self.stats.handled += 1
 
     async def _dead_letter(self, entry_id: bytes, fields: Fields, reason: str) -> None:
         """Copy the entry to the dead-letter stream with its reason, then acknowledge it."""
