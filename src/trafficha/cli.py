@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import signal
 import sys
@@ -15,9 +16,10 @@ import msgspec
 from trafficha import __version__
 from trafficha.config import load_settings
 from trafficha.errors import TrafficHaError
+from trafficha.services.audit import AuditReport, audit_from_settings
 from trafficha.services.runner import SERVICES
 from trafficha.services.runner import run as run_service
-from trafficha.topology.local import LocalStack, default_state_dir
+from trafficha.topology.local import MEMBERS, LocalStack, default_state_dir
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,11 +36,22 @@ def _parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", parents=[common], help="start the local stack")
     up.add_argument("--port", type=int, default=8080, help="ingress port (default 8080)")
     up.add_argument("--detach", action="store_true", help="return once the stack is up")
+    up.add_argument(
+        "--mode",
+        choices=["real", "sim", "auto"],
+        default="sim",
+        help="collector source (default sim)",
+    )
     sub.add_parser("down", parents=[common], help="stop the local stack")
+    member = sub.add_parser("member", parents=[common], help="kill or start one member")
+    member.add_argument("action", choices=["kill", "start"])
+    member.add_argument("name", choices=list(MEMBERS))
     status = sub.add_parser("status", parents=[common], help="show the local stack")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     run = sub.add_parser("run", help="run one service in the foreground (settings from the env)")
     run.add_argument("service", choices=sorted(SERVICES))
+    audit = sub.add_parser("audit", help="check that every produced batch was applied once")
+    audit.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -49,7 +62,22 @@ def _print_status(stack: LocalStack, *, as_json: bool) -> None:
         return
     for row in rows:
         state = f"pid {row.pid}" if row.running else "stopped"
-        sys.stdout.write(f"{row.member:8} {row.name:14} 127.0.0.1:{row.port:<6} {state}\n")
+        where = f"127.0.0.1:{row.port}" if row.port else "-"
+        sys.stdout.write(f"{row.member:8} {row.name:18} {where:16} {state}\n")
+
+
+def _print_audit(report: AuditReport, *, as_json: bool) -> None:
+    if as_json:
+        out = {**msgspec.structs.asdict(report), "ok": report.ok}
+        sys.stdout.write(msgspec.json.encode(out).decode() + "\n")
+        return
+    sys.stdout.write(
+        f"produced {report.produced_batches} batches ({report.produced_records} records), "
+        f"applied {report.applied_batches} ({report.applied_records} records); "
+        f"in flight {len(report.in_flight)}, dead-lettered {len(report.dead_lettered)}, "
+        f"lost {len(report.lost)}, miscounted {len(report.miscounted)}: "
+        f"{'OK' if report.ok else 'FAILED'}\n"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -58,10 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             run_service(args.service, load_settings())
             return 0
+        if args.command == "audit":
+            report = asyncio.run(audit_from_settings(load_settings()))
+            _print_audit(report, as_json=args.json)
+            return 0 if report.ok else 1
         state_dir = (args.state_dir or default_state_dir()).resolve()
         if args.command == "up":
             stack = LocalStack(state_dir, ingress_port=args.port)
-            stack.up()
+            stack.up(mode=args.mode)
             _print_status(stack, as_json=False)
             if args.detach:
                 return 0
@@ -74,6 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             stack.down()
         elif args.command == "down":
             LocalStack(state_dir).down()
+        elif args.command == "member":
+            stack = LocalStack(state_dir)
+            if args.action == "kill":
+                stack.kill_member(args.name)
+            else:
+                stack.start_member(args.name)
         elif args.command == "status":
             _print_status(LocalStack(state_dir), as_json=args.json)
     except TrafficHaError as exc:

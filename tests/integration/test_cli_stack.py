@@ -1,59 +1,110 @@
-"""`trafficha up --detach`, `status --json` and `down` against real servers in a temp state dir."""
+"""`trafficha up --detach`, `status --json`, `member kill/start`, `audit` and `down` on a real
+stack in a temporary state directory."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pymysql
 import pytest
+import redis.asyncio as aioredis
 
+from trafficha.services.events import CommitEvent, decode_event
 from trafficha.topology.local import DB_NAME, DB_USER
 from trafficha.topology.processes import free_port, pid_alive
 
 pytestmark = pytest.mark.integration
 
 
-def trafficha(*args: str) -> subprocess.CompletedProcess[str]:
+def trafficha(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "trafficha.cli", *args],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
+        env=env,
     )
 
 
-def test_up_status_down(tmp_path: Path) -> None:
+def status(state: Path) -> dict[str, dict[str, Any]]:
+    out = json.loads(trafficha("status", "--json", "--state-dir", str(state)).stdout)
+    return {f"{p['member']}/{p['name']}": p for p in out["processes"]}
+
+
+async def next_commit(pubsub: aioredis.client.PubSub) -> CommitEvent:
+    async with asyncio.timeout(30):
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                event = decode_event(message["data"])
+                if isinstance(event, CommitEvent):
+                    return event
+    raise AssertionError("the event channel closed")
+
+
+async def test_up_status_kill_a_member_audit_down(tmp_path: Path) -> None:
     state = tmp_path / "stack"
-    port = free_port()
-    up = trafficha("up", "--detach", "--port", str(port), "--state-dir", str(state))
+    up = trafficha("up", "--detach", "--port", str(free_port()), "--state-dir", str(state))
     assert up.returncode == 0, up.stderr
+    layout = json.loads((state / "stack.json").read_text())
+    redis = aioredis.Redis(port=layout["redis_port"])
+    pubsub = redis.pubsub()
+    await pubsub.subscribe("traffic-stream:events")
     try:
-        status = json.loads(trafficha("status", "--json", "--state-dir", str(state)).stdout)
-        processes = {p["name"]: p for p in status["processes"]}
-        assert set(processes) == {"redis-server", "mariadbd"}
+        processes = status(state)
+        assert set(processes) == {
+            "central/redis-server",
+            "central/mariadbd",
+            "member1/member1-collector",
+            "member1/member1-processor",
+            "member2/member2-collector",
+            "member2/member2-processor",
+        }
         assert all(p["pid"] and pid_alive(p["pid"]) for p in processes.values())
-        layout = json.loads((state / "stack.json").read_text())
         assert (state / "stack.json").stat().st_mode & 0o077 == 0  # holds the DB password
         # The service account works over TCP with the password from the layout.
-        conn = pymysql.connect(
+        pymysql.connect(
             host="127.0.0.1",
             port=layout["mariadb_port"],
             user=DB_USER,
             password=layout["db_password"],
             database=DB_NAME,
-        )
-        conn.close()
+        ).close()
+        # Data flows from the simulator through the stream into MariaDB.
+        await next_commit(pubsub)
         # A second `up` is idempotent: same pids.
         assert trafficha("up", "--detach", "--state-dir", str(state)).returncode == 0
-        again = json.loads(trafficha("status", "--json", "--state-dir", str(state)).stdout)
-        assert again == status
+        assert status(state) == processes
+
+        # Kill member1 abruptly: its processes die, and data keeps being committed.
+        assert trafficha("member", "kill", "member1", "--state-dir", str(state)).returncode == 0
+        after_kill = status(state)
+        assert after_kill["member1/member1-collector"]["pid"] is None
+        assert after_kill["member1/member1-processor"]["pid"] is None
+        assert not pid_alive(processes["member1/member1-collector"]["pid"])
+        await next_commit(pubsub)
+        assert trafficha("member", "start", "member1", "--state-dir", str(state)).returncode == 0
+        assert status(state)["member1/member1-processor"]["pid"] is not None
+
+        env = {
+            **os.environ,
+            "REDIS_ADDR": f"127.0.0.1:{layout['redis_port']}",
+            "DB_HOST": f"127.0.0.1:{layout['mariadb_port']}",
+            "DB_PASSWORD": layout["db_password"],
+        }
+        report = json.loads(trafficha("audit", "--json", env=env).stdout)
+        assert report["ok"], report
+        assert report["applied_batches"] >= 2
+        assert report["lost"] == []
     finally:
+        await pubsub.aclose()  # type: ignore[no-untyped-call]
+        await redis.aclose()
         down = trafficha("down", "--state-dir", str(state))
     assert down.returncode == 0, down.stderr
-    assert all(not pid_alive(p["pid"]) for p in processes.values())
-    final = json.loads(trafficha("status", "--json", "--state-dir", str(state)).stdout)
-    assert all(p["pid"] is None for p in final["processes"])
+    assert all(p["pid"] is None for p in status(state).values())

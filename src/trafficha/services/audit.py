@@ -8,6 +8,8 @@ from typing import Any
 import msgspec
 import redis.asyncio as aioredis
 
+from trafficha.config import Settings
+from trafficha.connections import redis_client, stream_keys
 from trafficha.store import DedupStore
 from trafficha.streams.keys import StreamKeys
 
@@ -66,3 +68,13 @@ async def audit(redis: aioredis.Redis, keys: StreamKeys, store: DedupStore) -> A
         lost=tuple(sorted(missing - in_stream - dead)),
         miscounted=tuple(sorted(miscounted)),
     )
+
+
+async def audit_from_settings(settings: Settings) -> AuditReport:
+    """Run :func:`audit` against the Redis and MariaDB that ``settings`` name."""
+    redis = redis_client(settings)
+    try:
+        async with await DedupStore.from_settings(settings) as store:
+            return await audit(redis, stream_keys(settings), store)
+    finally:
+        await redis.aclose()

@@ -7,6 +7,7 @@ The stack's layout is written to ``stack.json`` when it is first started, so ``d
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import msgspec
@@ -16,6 +17,8 @@ from trafficha.topology.servers import MariaDBServer, RedisServer, new_password
 
 DB_USER = "trafficuser"
 DB_NAME = "trafficdb"
+MEMBERS = ("member1", "member2")
+MEMBER_SERVICES = ("collector", "processor")
 
 
 def default_state_dir() -> Path:
@@ -30,12 +33,13 @@ class StackLayout(msgspec.Struct, frozen=True, kw_only=True):
     redis_port: int
     mariadb_port: int
     db_password: str
+    mode: str = "sim"
 
 
 class ProcessStatus(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     member: str
-    port: int
+    port: int | None
     pid: int | None
 
     @property
@@ -52,6 +56,17 @@ class LocalStack:
         self.layout = self._load_layout(ingress_port)
         self.redis = RedisServer(state_dir / "central", self.layout.redis_port)
         self.mariadb = MariaDBServer(state_dir / "central", self.layout.mariadb_port)
+        self.members = {
+            member: {
+                service: ManagedProcess(
+                    f"{member}-{service}",
+                    [sys.executable, "-m", "trafficha.cli", "run", service],
+                    state_dir / member,
+                )
+                for service in MEMBER_SERVICES
+            }
+            for member in MEMBERS
+        }
 
     def _load_layout(self, ingress_port: int) -> StackLayout:
         if self.layout_file.exists():
@@ -70,20 +85,45 @@ class LocalStack:
         with os.fdopen(fd, "wb") as out:
             out.write(msgspec.json.format(msgspec.json.encode(self.layout)))
 
-    def processes(self) -> list[tuple[str, int, ManagedProcess]]:
-        return [
+    def processes(self) -> list[tuple[str, int | None, ManagedProcess]]:
+        central: list[tuple[str, int | None, ManagedProcess]] = [
             ("central", self.layout.redis_port, self.redis.process),
             ("central", self.layout.mariadb_port, self.mariadb.process),
         ]
+        return central + [
+            (member, None, process)
+            for member, services in self.members.items()
+            for process in services.values()
+        ]
 
-    def up(self) -> None:
+    def up(self, *, mode: str = "sim") -> None:
         """Start whatever is not running yet (idempotent)."""
+        self.layout = msgspec.structs.replace(self.layout, mode=mode)
         self._save_layout()
         if not self.redis.process.alive():
             self.redis.start()
         if not self.mariadb.process.alive():
             self.mariadb.start()
         self.mariadb.ensure_user(DB_USER, self.layout.db_password, database=DB_NAME)
+        for member in self.members:
+            self.start_member(member)
+
+    def start_member(self, member: str) -> None:
+        """Start every service of a member that is not running."""
+        env = {
+            **os.environ,
+            **self.service_env(),
+            "MEMBER_NAME": member,
+            "DATA_SOURCE_MODE": self.layout.mode,
+        }
+        for process in self.members[member].values():
+            if not process.alive():
+                process.start(env=env)
+
+    def kill_member(self, member: str) -> None:
+        """SIGKILL every process of a member: an abrupt cluster loss."""
+        for process in self.members[member].values():
+            process.kill()
 
     def down(self) -> None:
         """Stop every process of the stack, in reverse start order."""
