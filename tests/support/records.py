@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from trafficha.kst import KST
 from trafficha.models import Accident, AccidentBatch, RoadBatch, RoadStatus, TollgateBatch
@@ -69,42 +70,36 @@ def road_row(n: int, *, at: datetime = T0, grade: int = 1) -> RoadStatus:
     )
 
 
+def _envelope(batch_id: str | None, **overrides: Any) -> dict[str, Any]:
+    return {
+        "producer": "test",
+        "epoch": 1,
+        "source": "sim",
+        "fetched_at": T0,
+        "batch_id": batch_id or uuid.uuid4().hex,
+        **overrides,
+    }
+
+
 def accident_batch(
     records: list[Accident],
     *,
     epoch: int = 1,
     fetched_at: datetime = T0,
     batch_id: str | None = None,
-    producer: str = "test",
 ) -> AccidentBatch:
     return AccidentBatch(
-        producer=producer,
-        epoch=epoch,
-        source="sim",
-        fetched_at=fetched_at,
-        batch_id=batch_id or uuid.uuid4().hex,
-        records=tuple(records),
+        **_envelope(batch_id, epoch=epoch, fetched_at=fetched_at), records=tuple(records)
     )
 
 
 def tollgate_batch(records: list[TollgateTraffic], *, batch_id: str | None = None) -> TollgateBatch:
-    return TollgateBatch(
-        producer="test",
-        epoch=1,
-        source="sim",
-        fetched_at=T0,
-        batch_id=batch_id or uuid.uuid4().hex,
-        records=tuple(records),
-    )
+    return TollgateBatch(**_envelope(batch_id), records=tuple(records))
 
 
 def road_batch(records: list[RoadStatus], *, batch_id: str | None = None) -> RoadBatch:
     return RoadBatch(
-        producer="test",
-        epoch=1,
-        source="sim",
-        fetched_at=T0,
-        batch_id=batch_id or uuid.uuid4().hex,
+        **_envelope(batch_id),
         records=tuple(records),
         summaries=tuple(summarize_routes(records)),
     )

@@ -288,7 +288,16 @@ class Table:
     name: str
     columns: tuple[str, ...]
     key: tuple[str, ...]
-    on_duplicate: str
+    # None: every non-key column takes the new value.
+    updates: tuple[str, ...] | None = None
+
+    @property
+    def on_duplicate(self) -> str:
+        updates = self.updates
+        if updates is None:
+            updates = tuple(f"{c} = VALUE({c})" for c in self.columns if c not in self.key)
+        # Every duplicate changes its row, so affected-rows counts duplicates exactly.
+        return ", ".join([*updates, "seen_count = seen_count + 1"])
 
     @property
     def head(self) -> str:
@@ -335,28 +344,25 @@ ACCIDENTS: Final = Table(
     ),
     key=("incident_key",),
     # Assignments run left to right and see earlier ones: last_seen_at must come last.
-    on_duplicate=", ".join(
-        [
-            *(
-                _fresh(c)
-                for c in (
-                    "sms_text",
-                    "process_code",
-                    "process_name",
-                    "lanes_blocked",
-                    "shoulder_blocked",
-                    "late_length_km",
-                    "type_name",
-                )
-            ),
-            *(
-                f"{c} = IF(VALUE(last_seen_at) >= last_seen_at AND VALUE(lat) IS NOT NULL"
-                f" AND VALUE(lon) IS NOT NULL, VALUE({c}), {c})"
-                for c in ("lat", "lon")
-            ),
-            "seen_count = seen_count + 1",
-            "last_seen_at = GREATEST(last_seen_at, VALUE(last_seen_at))",
-        ]
+    updates=(
+        *(
+            _fresh(c)
+            for c in (
+                "sms_text",
+                "process_code",
+                "process_name",
+                "lanes_blocked",
+                "shoulder_blocked",
+                "late_length_km",
+                "type_name",
+            )
+        ),
+        *(
+            f"{c} = IF(VALUE(last_seen_at) >= last_seen_at AND VALUE(lat) IS NOT NULL"
+            f" AND VALUE(lon) IS NOT NULL, VALUE({c}), {c})"
+            for c in ("lat", "lon")
+        ),
+        "last_seen_at = GREATEST(last_seen_at, VALUE(last_seen_at))",
     ),
 )
 
@@ -378,16 +384,13 @@ TOLLGATE: Final = Table(
         "slot_at",
     ),
     key=("unit_code", "slot_at", "inout_type", "tcs_type", "car_type", "ex_div_code", "tm_type"),
-    on_duplicate=", ".join(
-        [
-            # A count KEC reported once is not erased by a later blank.
-            "traffic_amount = COALESCE(VALUE(traffic_amount), traffic_amount)",
-            *(
-                f"{c} = VALUE({c})"
-                for c in ("unit_name", "ex_div_name", "inout_name", "tm_name", "tcs_name")
-            ),
-            "seen_count = seen_count + 1",
-        ]
+    updates=(
+        # A count KEC reported once is not erased by a later blank.
+        "traffic_amount = COALESCE(VALUE(traffic_amount), traffic_amount)",
+        *(
+            f"{c} = VALUE({c})"
+            for c in ("unit_name", "ex_div_name", "inout_name", "tm_name", "tcs_name")
+        ),
     ),
 )
 
@@ -408,26 +411,6 @@ ROAD_STATUS: Final = Table(
         "std_at",
     ),
     key=("vds_id", "std_at"),
-    on_duplicate=", ".join(
-        [
-            *(
-                f"{c} = VALUE({c})"
-                for c in (
-                    "conzone_id",
-                    "conzone_name",
-                    "route_no",
-                    "route_name",
-                    "direction",
-                    "speed",
-                    "traffic_amount",
-                    "share_ratio",
-                    "time_avg",
-                    "grade",
-                )
-            ),
-            "seen_count = seen_count + 1",
-        ]
-    ),
 )
 
 ROUTE_SUMMARY: Final = Table(
@@ -444,23 +427,6 @@ ROUTE_SUMMARY: Final = Table(
         "avg_traffic_amount",
     ),
     key=("route_no", "collected_at"),
-    on_duplicate=", ".join(
-        [
-            *(
-                f"{c} = VALUE({c})"
-                for c in (
-                    "route_name",
-                    "total_sections",
-                    "smooth_sections",
-                    "slow_sections",
-                    "congested_sections",
-                    "avg_speed",
-                    "avg_traffic_amount",
-                )
-            ),
-            "seen_count = seen_count + 1",
-        ]
-    ),
 )
 
 
