@@ -126,6 +126,28 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         timedelta,
         _doc("Collector lease TTL (renewed every third); failover takes about TTL plus that."),
     ] = timedelta(seconds=3)
+    simulator_api_keys: Annotated[
+        str,
+        _doc("Keys the simulator accepts, comma-separated; any other key gets KEC's error answer."),
+    ] = "test"
+    simulator_seed: Annotated[int, _doc("Seed of the simulated traffic world.")] = 7
+    proxy_accidents_ttl: Annotated[
+        timedelta,
+        _doc("How long the proxy serves a cached incident payload before fetching upstream."),
+    ] = timedelta(seconds=10)
+    proxy_tollgate_ttl: Annotated[
+        timedelta, _doc("How long the proxy serves cached tollgate volumes and locations.")
+    ] = timedelta(minutes=5)
+    proxy_road_status_ttl: Annotated[
+        timedelta, _doc("How long the proxy serves a cached road flow snapshot.")
+    ] = timedelta(minutes=1)
+    auto_failure_threshold: Annotated[
+        Positive,
+        _doc("In auto mode, consecutive real-source failures that switch collection to sim."),
+    ] = 3
+    auto_probe_interval: Annotated[
+        timedelta, _doc("In auto mode on sim, how often the real source is probed to switch back.")
+    ] = timedelta(seconds=60)
     log_level: Annotated[LogLevel, _doc("Log level.")] = "INFO"
 
     def __post_init__(self) -> None:
@@ -147,6 +169,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def road_status_key(self) -> Secret | None:
         """The key for the road flow endpoint (its own, else the incident key)."""
         return self.road_status_api_key or self.real_openapi_key
+
+    @property
+    def simulator_keys(self) -> frozenset[str]:
+        """The keys the simulator accepts."""
+        return frozenset(k.strip() for k in self.simulator_api_keys.split(",") if k.strip())
 
     def secrets(self) -> list[Secret]:
         """Every secret value set, for log redaction."""

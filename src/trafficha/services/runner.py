@@ -11,6 +11,8 @@ import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import uvicorn
+
 from trafficha.config import Settings
 from trafficha.connections import redis_client, stream_keys
 from trafficha.errors import ConfigError
@@ -77,9 +79,36 @@ async def run_processor(settings: Settings) -> None:
             await redis.aclose()
 
 
+async def run_simulator(settings: Settings) -> None:
+    from trafficha.apps.simulator import create_app  # noqa: PLC0415 - only this service needs it
+
+    await serve_app(create_app(settings), settings.port)
+
+
+async def run_proxy(settings: Settings) -> None:
+    from trafficha.apps.proxy import create_app  # noqa: PLC0415 - only this service needs it
+
+    await serve_app(create_app(settings), settings.port)
+
+
+async def serve_app(app: Any, port: int) -> None:
+    """Serve an ASGI app on 127.0.0.1 in containers' way: SIGTERM stops it gracefully."""
+    config = uvicorn.Config(
+        app,
+        host=os.environ.get("HOST", "0.0.0.0"),
+        port=port,  # noqa: S104
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    await uvicorn.Server(config).serve()
+
+
 SERVICES: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
     "collector": run_collector,
     "processor": run_processor,
+    "proxy": run_proxy,
+    "simulator": run_simulator,
 }
 
 
