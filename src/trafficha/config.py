@@ -95,6 +95,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_name: Annotated[Name, _doc("MariaDB database.")] = "trafficdb"
 
     # Serving.
+    host: Annotated[str, _doc("Address the HTTP services bind (`0.0.0.0` in containers).")] = (
+        "127.0.0.1"
+    )
     port: Annotated[Port, _doc("HTTP port of the service being run.")] = 8080
     data_api_service_url: Annotated[
         str, _doc("Data API upstream(s) of the gateway: comma-separated URLs, own member's first.")

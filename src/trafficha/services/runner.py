@@ -82,24 +82,19 @@ async def run_processor(settings: Settings) -> None:
 async def run_simulator(settings: Settings) -> None:
     from trafficha.apps.simulator import create_app  # noqa: PLC0415 - only this service needs it
 
-    await serve_app(create_app(settings), settings.port)
+    await serve_app(create_app(settings), settings)
 
 
 async def run_proxy(settings: Settings) -> None:
     from trafficha.apps.proxy import create_app  # noqa: PLC0415 - only this service needs it
 
-    await serve_app(create_app(settings), settings.port)
+    await serve_app(create_app(settings), settings)
 
 
-async def serve_app(app: Any, port: int) -> None:
-    """Serve an ASGI app on 127.0.0.1 in containers' way: SIGTERM stops it gracefully."""
+async def serve_app(app: Any, settings: Settings) -> None:
+    """Serve an ASGI app on HOST:PORT until SIGTERM or SIGINT, which stop it gracefully."""
     config = uvicorn.Config(
-        app,
-        host=os.environ.get("HOST", "0.0.0.0"),
-        port=port,  # noqa: S104
-        log_config=None,
-        access_log=False,
-        lifespan="on",
+        app, host=settings.host, port=settings.port, log_config=None, access_log=False
     )
     await uvicorn.Server(config).serve()
 
