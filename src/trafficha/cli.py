@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -14,8 +15,10 @@ from pathlib import Path
 import msgspec
 
 from trafficha import __version__
-from trafficha.config import load_settings
+from trafficha.config import Settings, load_settings
+from trafficha.connections import redis_client, stream_keys
 from trafficha.errors import TrafficHaError
+from trafficha.providers.modes import MODES, SourceState, SourceStatus
 from trafficha.services.audit import AuditReport, audit_from_settings
 from trafficha.services.runner import SERVICES
 from trafficha.services.runner import run as run_service
@@ -50,8 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     run = sub.add_parser("run", help="run one service in the foreground (settings from the env)")
     run.add_argument("service", choices=sorted(SERVICES))
-    audit = sub.add_parser("audit", help="check that every produced batch was applied once")
+    audit = sub.add_parser(
+        "audit", parents=[common], help="check that every produced batch was applied once"
+    )
     audit.add_argument("--json", action="store_true", help="machine-readable output")
+    mode = sub.add_parser(
+        "mode", parents=[common], help="show or set the collectors' source mode at runtime"
+    )
+    mode.add_argument(
+        "mode",
+        nargs="?",
+        choices=[*MODES, "default"],
+        help="real, sim or auto; `default` returns to DATA_SOURCE_MODE",
+    )
     return parser
 
 
@@ -80,17 +94,40 @@ def _print_audit(report: AuditReport, *, as_json: bool) -> None:
     )
 
 
+def _stack_settings(state_dir: Path) -> Settings:
+    """Settings from the environment, pointed at the local stack when one has been started."""
+    env = dict(os.environ)
+    if (state_dir / "stack.json").exists():
+        env.update(LocalStack(state_dir).service_env())
+    return load_settings(env)
+
+
+async def _mode(settings: Settings, mode: str | None) -> SourceState | None:
+    redis = redis_client(settings)
+    try:
+        status = SourceStatus(redis, stream_keys(settings))
+        if mode is not None:
+            await status.set_override(None if mode == "default" else mode)  # type: ignore[arg-type]
+        return await status.read()
+    finally:
+        await redis.aclose()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
             run_service(args.service, load_settings())
             return 0
+        state_dir = (args.state_dir or default_state_dir()).resolve()
         if args.command == "audit":
-            report = asyncio.run(audit_from_settings(load_settings()))
+            report = asyncio.run(audit_from_settings(_stack_settings(state_dir)))
             _print_audit(report, as_json=args.json)
             return 0 if report.ok else 1
-        state_dir = (args.state_dir or default_state_dir()).resolve()
+        if args.command == "mode":
+            state = asyncio.run(_mode(_stack_settings(state_dir), args.mode))
+            sys.stdout.write(msgspec.json.encode(state).decode() + "\n")
+            return 0
         if args.command == "up":
             stack = LocalStack(state_dir, ingress_port=args.port)
             stack.up(mode=args.mode)

@@ -76,6 +76,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tollgate_location_api_url: Annotated[
         Url, _doc("KEC tollgate location endpoint (locationinfo/locationinfoUnit).")
     ] = f"{KEC}/locationinfo/locationinfoUnit"
+    openapi_proxy_url: Annotated[
+        str,
+        _doc(
+            "Our OpenAPI proxies (comma-separated base URLs, own member's first). When set, the "
+            "collector's real source goes through them instead of calling KEC directly."
+        ),
+    ] = ""
     collect_interval: Annotated[timedelta, _doc("Incident polling interval.")] = timedelta(
         seconds=10
     )
@@ -154,14 +161,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: Annotated[LogLevel, _doc("Log level.")] = "INFO"
 
     def __post_init__(self) -> None:
-        for url in self.data_api_urls:
-            if not re.match(r"^https?://\S+$", url):
-                raise ValueError(f"not an http(s) URL: {url!r}")
+        for name, urls in (
+            ("DATA_API_SERVICE_URL", self.data_api_urls),
+            ("OPENAPI_PROXY_URL", self.openapi_proxy_urls),
+        ):
+            for url in urls:
+                if not re.match(r"^https?://\S+$", url):
+                    raise ValueError(f"{name}: not an http(s) URL: {url!r}")
 
     @property
     def data_api_urls(self) -> tuple[str, ...]:
         """The gateway's data-api upstreams, in preference order."""
         return tuple(u.strip() for u in self.data_api_service_url.split(",") if u.strip())
+
+    @property
+    def openapi_proxy_urls(self) -> tuple[str, ...]:
+        """The collector's proxies, in preference order (empty: call KEC directly)."""
+        return tuple(u.strip() for u in self.openapi_proxy_url.split(",") if u.strip())
 
     @property
     def tollgate_key(self) -> Secret | None:
@@ -253,7 +269,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     try:
         return Settings(**values)
     except ValueError as exc:
-        raise ConfigError(f"{env_name('data_api_service_url')}: {exc}") from None
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,5 +31,9 @@ class ProviderAuthError(ProviderError):
     """The upstream rejected the API key (KEC answers HTTP 200 with ``code: "ERROR"``)."""
 
 
+class ProviderUnavailableError(ProviderError):
+    """The upstream could not be reached, timed out, or kept answering 5xx after retries."""
+
+
 class ProviderPayloadError(ProviderError):
     """The payload is not a valid success payload (HTML block page, bad JSON, wrong types)."""

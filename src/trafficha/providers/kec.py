@@ -23,7 +23,12 @@ from typing import Final, TypeVar
 
 import msgspec
 
-from trafficha.errors import ProviderAuthError, ProviderError, ProviderPayloadError
+from trafficha.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderPayloadError,
+    ProviderUnavailableError,
+)
 from trafficha.kst import parse_kst
 from trafficha.models.domain import (
     Accident,
@@ -49,6 +54,7 @@ __all__ = [
     "ProviderAuthError",
     "ProviderError",
     "ProviderPayloadError",
+    "ProviderUnavailableError",
     "korea_point",
     "normalize_route_no",
     "parse_accidents",

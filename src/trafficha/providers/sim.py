@@ -6,13 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-# The module, not the class: trafficha.sim.world imports trafficha.providers.kec, whose package
-# imports this module, so when trafficha.sim is imported first the world module is still
-# half-initialized here. Its names are looked up at call time instead.
-import trafficha.sim.world as _world
 from trafficha.kst import now_kst
 from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
 from trafficha.reference.network import Network
+from trafficha.sim.world import TrafficWorld
 
 __all__ = ["SimProvider"]
 
@@ -32,7 +29,7 @@ class SimProvider:
         *,
         network: Network | None = None,
     ) -> None:
-        self.world: _world.TrafficWorld = _world.TrafficWorld(seed, network)
+        self.world = TrafficWorld(seed, network)
         self.clock = clock
 
     @property

@@ -17,7 +17,7 @@ from trafficha.config import Settings
 from trafficha.connections import redis_client, stream_keys
 from trafficha.errors import ConfigError
 from trafficha.logs import configure_logging
-from trafficha.providers import build_provider
+from trafficha.providers.factory import build_provider
 from trafficha.services.collector import Collector
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
@@ -37,8 +37,8 @@ async def _until_signalled(run: Coroutine[Any, Any, None], stop: Callable[[], No
 
 
 async def run_collector(settings: Settings) -> None:
-    provider = build_provider(settings)
     redis = redis_client(settings)
+    provider = await build_provider(settings, redis, stream_keys(settings))
     holder = f"{settings.member_name}/collector-{socket.gethostname()}-{os.getpid()}"
     collector = Collector(
         redis,

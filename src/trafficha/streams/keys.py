@@ -51,3 +51,13 @@ class StreamKeys:
     def freshness(self) -> str:
         """Last collection per kind (hash: kind -> JSON with time, count, source)."""
         return f"{self.stream}:freshness"
+
+    @property
+    def mode(self) -> str:
+        """Runtime override of the collector's source mode (``trafficha mode``)."""
+        return f"{self.stream}:mode"
+
+    @property
+    def source(self) -> str:
+        """The collector's source state (JSON: mode, active source, switches, reason)."""
+        return f"{self.stream}:source"
