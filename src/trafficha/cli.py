@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import threading
@@ -41,9 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--detach", action="store_true", help="return once the stack is up")
     up.add_argument(
         "--mode",
-        choices=["real", "sim", "auto"],
-        default="sim",
-        help="collector source (default sim)",
+        choices=list(MODES),
+        default="auto",
+        help="collector source: real (KEC through the proxies; locally the simulator plays "
+        "KEC), sim (in-process), auto (real, falling back to sim); default auto",
     )
     sub.add_parser("down", parents=[common], help="stop the local stack")
     member = sub.add_parser("member", parents=[common], help="kill or start one member")
@@ -96,10 +96,9 @@ def _print_audit(report: AuditReport, *, as_json: bool) -> None:
 
 def _stack_settings(state_dir: Path) -> Settings:
     """Settings from the environment, pointed at the local stack when one has been started."""
-    env = dict(os.environ)
     if (state_dir / "stack.json").exists():
-        env.update(LocalStack(state_dir).service_env())
-    return load_settings(env)
+        return load_settings(LocalStack(state_dir).service_env())
+    return load_settings()
 
 
 async def _mode(settings: Settings, mode: str | None) -> SourceState | None:

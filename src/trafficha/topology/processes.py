@@ -120,9 +120,11 @@ class ManagedProcess:
     def alive(self) -> bool:
         return self.pid() is not None
 
-    def start_and_wait(self, ready: Callable[[int], bool], *, timeout: float) -> int:
+    def start_and_wait(
+        self, ready: Callable[[int], bool], *, timeout: float, env: dict[str, str] | None = None
+    ) -> int:
         """Start, then wait until ``ready(pid)``; stop the process again if it never is."""
-        pid = self.start()
+        pid = self.start(env=env)
         try:
             wait_until(lambda: ready(pid), timeout=timeout, what=self.name, alive=self.alive)
         except ProcessError:
