@@ -8,7 +8,7 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -21,6 +21,7 @@ from trafficha.providers.modes import MODES, SourceState, SourceStatus
 from trafficha.services.audit import AuditReport, audit_from_settings
 from trafficha.services.runner import SERVICES
 from trafficha.services.runner import run as run_service
+from trafficha.sim import faults_cli
 from trafficha.topology.local import MEMBERS, LocalStack, default_state_dir
 
 
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     run = sub.add_parser("run", help="run one service in the foreground (settings from the env)")
     run.add_argument("service", choices=sorted(SERVICES))
+    faults_cli.add_parser(sub)
     audit = sub.add_parser(
         "audit", parents=[common], help="check that every produced batch was applied once"
     )
@@ -112,48 +114,81 @@ async def _mode(settings: Settings, mode: str | None) -> SourceState | None:
         await redis.aclose()
 
 
+def _state_dir(args: argparse.Namespace) -> Path:
+    return Path(args.state_dir or default_state_dir()).resolve()
+
+
+def _run(args: argparse.Namespace) -> int:
+    run_service(args.service, load_settings())
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    report = asyncio.run(audit_from_settings(_stack_settings(_state_dir(args))))
+    _print_audit(report, as_json=args.json)
+    return 0 if report.ok else 1
+
+
+def _mode_command(args: argparse.Namespace) -> int:
+    state = asyncio.run(_mode(_stack_settings(_state_dir(args)), args.mode))
+    sys.stdout.write(msgspec.json.encode(state).decode() + "\n")
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    stack = LocalStack(_state_dir(args), ingress_port=args.port)
+    stack.up(mode=args.mode)
+    _print_status(stack, as_json=False)
+    if args.detach:
+        return 0
+    sys.stdout.write("running; Ctrl-C stops the stack\n")
+    sys.stdout.flush()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+    stack.down()
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    LocalStack(_state_dir(args)).down()
+    return 0
+
+
+def _member(args: argparse.Namespace) -> int:
+    stack = LocalStack(_state_dir(args))
+    if args.action == "kill":
+        stack.kill_member(args.name)
+    else:
+        stack.start_member(args.name)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    _print_status(LocalStack(_state_dir(args)), as_json=args.json)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "audit": _audit,
+    "down": _down,
+    "member": _member,
+    "mode": _mode_command,
+    "run": _run,
+    "sim": faults_cli.run,
+    "status": _status,
+    "up": _up,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "run":
-            run_service(args.service, load_settings())
-            return 0
-        state_dir = (args.state_dir or default_state_dir()).resolve()
-        if args.command == "audit":
-            report = asyncio.run(audit_from_settings(_stack_settings(state_dir)))
-            _print_audit(report, as_json=args.json)
-            return 0 if report.ok else 1
-        if args.command == "mode":
-            state = asyncio.run(_mode(_stack_settings(state_dir), args.mode))
-            sys.stdout.write(msgspec.json.encode(state).decode() + "\n")
-            return 0
-        if args.command == "up":
-            stack = LocalStack(state_dir, ingress_port=args.port)
-            stack.up(mode=args.mode)
-            _print_status(stack, as_json=False)
-            if args.detach:
-                return 0
-            sys.stdout.write("running; Ctrl-C stops the stack\n")
-            sys.stdout.flush()
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            with contextlib.suppress(KeyboardInterrupt):
-                stop.wait()
-            stack.down()
-        elif args.command == "down":
-            LocalStack(state_dir).down()
-        elif args.command == "member":
-            stack = LocalStack(state_dir)
-            if args.action == "kill":
-                stack.kill_member(args.name)
-            else:
-                stack.start_member(args.name)
-        elif args.command == "status":
-            _print_status(LocalStack(state_dir), as_json=args.json)
+        return COMMANDS[args.command](args)
     except TrafficHaError as exc:
         sys.stderr.write(f"trafficha: {exc}\n")
         return 1
-    return 0
 
 
 if __name__ == "__main__":

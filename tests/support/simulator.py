@@ -33,7 +33,7 @@ def simulator_process(log_dir: Path, **env: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(
-            lambda: urllib.request.urlopen(f"{base}/healthz", timeout=1).status == 200,  # noqa: S310
+            lambda: urllib.request.urlopen(f"{base}/healthz", timeout=1).status == 200,
             timeout=30,
             what="simulator",
             alive=lambda: proc.poll() is None,
@@ -46,17 +46,24 @@ def simulator_process(log_dir: Path, **env: str) -> Iterator[str]:
 
 def set_fault(base: str, endpoint: str, **fault: object) -> None:
     """PUT a fault on one simulator endpoint (``all`` for every one)."""
-    request = urllib.request.Request(  # noqa: S310 - loopback URL of our own simulator
+    request = urllib.request.Request(
         f"{base}/admin/faults/{endpoint}",
         data=msgspec.json.encode(fault),
         method="PUT",
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status in (200, 204)
 
 
 def clear_faults(base: str) -> None:
-    request = urllib.request.Request(f"{base}/admin/faults", method="DELETE")  # noqa: S310
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+    request = urllib.request.Request(f"{base}/admin/faults", method="DELETE")
+    with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status in (200, 204)
+
+
+def requests_served(base: str, endpoint: str) -> int:
+    """How many requests the simulator has received on one endpoint."""
+    with urllib.request.urlopen(f"{base}/admin/served", timeout=5) as response:
+        served = msgspec.json.decode(response.read())
+    return int(served["endpoints"][endpoint]["requests"])

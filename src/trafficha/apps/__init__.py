@@ -1,0 +1,1 @@
+"""The HTTP services, each a Litestar app built by ``create_app(settings)``."""
