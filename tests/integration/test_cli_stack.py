@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from trafficha.services.events import CommitEvent, decode_event
-from trafficha.topology.local import DB_NAME, DB_USER
+from trafficha.topology.local import DB_NAME, DB_USER, MEMBERS, LocalStack
 from trafficha.topology.processes import free_port, pid_alive
 
 pytestmark = pytest.mark.integration
@@ -52,8 +51,8 @@ async def test_up_status_kill_a_member_audit_down(tmp_path: Path) -> None:
     state = tmp_path / "stack"
     up = trafficha("up", "--detach", "--port", str(free_port()), "--state-dir", str(state))
     assert up.returncode == 0, up.stderr
-    layout = json.loads((state / "stack.json").read_text())
-    redis = aioredis.Redis(port=layout["redis_port"])
+    layout = LocalStack(state).layout
+    redis = aioredis.Redis(port=layout.redis_port)
     pubsub = redis.pubsub()
     await pubsub.subscribe("traffic-stream:events")
     try:
@@ -61,23 +60,24 @@ async def test_up_status_kill_a_member_audit_down(tmp_path: Path) -> None:
         assert set(processes) == {
             "central/redis-server",
             "central/mariadbd",
-            "member1/member1-collector",
-            "member1/member1-processor",
-            "member2/member2-collector",
-            "member2/member2-processor",
+            "central/simulator",
+            *(f"{m}/{m}-{s}" for m in MEMBERS for s in ("proxy", "processor", "collector")),
         }
         assert all(p["pid"] and pid_alive(p["pid"]) for p in processes.values())
         assert (state / "stack.json").stat().st_mode & 0o077 == 0  # holds the DB password
         # The service account works over TCP with the password from the layout.
         pymysql.connect(
             host="127.0.0.1",
-            port=layout["mariadb_port"],
+            port=layout.mariadb_port,
             user=DB_USER,
-            password=layout["db_password"],
+            password=layout.db_password,
             database=DB_NAME,
         ).close()
-        # Data flows from the simulator through the stream into MariaDB.
+        # Data flows from the simulator (playing KEC) through the proxies, the stream and the
+        # processors into MariaDB: in auto mode the source is the real adapter.
         await next_commit(pubsub)
+        source = json.loads(trafficha("mode", "--state-dir", str(state)).stdout)
+        assert (source["mode"], source["active"]) == ("auto", "real")
         # A second `up` is idempotent: same pids.
         assert trafficha("up", "--detach", "--state-dir", str(state)).returncode == 0
         assert status(state) == processes
@@ -92,13 +92,7 @@ async def test_up_status_kill_a_member_audit_down(tmp_path: Path) -> None:
         assert trafficha("member", "start", "member1", "--state-dir", str(state)).returncode == 0
         assert status(state)["member1/member1-processor"]["pid"] is not None
 
-        env = {
-            **os.environ,
-            "REDIS_ADDR": f"127.0.0.1:{layout['redis_port']}",
-            "DB_HOST": f"127.0.0.1:{layout['mariadb_port']}",
-            "DB_PASSWORD": layout["db_password"],
-        }
-        report = json.loads(trafficha("audit", "--json", env=env).stdout)
+        report = json.loads(trafficha("audit", "--json", "--state-dir", str(state)).stdout)
         assert report["ok"], report
         assert report["applied_batches"] >= 2
         assert report["lost"] == []

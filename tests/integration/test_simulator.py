@@ -530,7 +530,7 @@ def test_cli_sets_shows_and_clears_faults(
     assert faults_cli.main(["served", "--kind", "road", *url]) == 1
     assert "kind" in capsys.readouterr().err
     assert faults_cli.main(["fault", "show", "--url", f"http://127.0.0.1:{free_port()}"]) == 1
-    assert "trafficha-sim:" in capsys.readouterr().err
+    assert "trafficha sim:" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         faults_cli.main(["fault", "set", "bridges", *url])
     assert exc.value.code == 2
