@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import redis.asyncio as aioredis
 
 from tests.conftest import Database
 from tests.support.records import accident, accident_batch, road_batch, road_row
+from tests.support.services import Services
 from trafficha.services.audit import audit
 from trafficha.services.events import CommitEvent, LeaderEvent, decode_event
 from trafficha.services.processor import Processor
@@ -63,28 +62,10 @@ def service_env(database: Database, redis_server: RedisServer, keys: StreamKeys)
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-
-
-def start_service(
-    services: list[subprocess.Popen[bytes]], tmp_path: Path, name: str, env: dict[str, str]
-) -> subprocess.Popen[bytes]:
-    """``trafficha run NAME`` as a real process, its output in the test's directory."""
-    with (tmp_path / f"{name}-{len(services)}.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "trafficha.cli", "run", name],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    services.append(proc)
-    return proc
+def services(tmp_path: Path) -> Iterator[Services]:
+    group = Services(tmp_path)
+    yield group
+    group.stop_all()
 
 
 def count_rows(database: Database, table: str) -> int:
@@ -181,8 +162,7 @@ async def test_a_processor_killed_mid_stream_loses_nothing(
     store: DedupStore,
     database: Database,
     service_env: dict[str, str],
-    services: list[subprocess.Popen[bytes]],
-    tmp_path: Path,
+    services: Services,
 ) -> None:
     producer = StreamProducer(redis_client, keys)
     await producer.ensure_group()
@@ -193,16 +173,14 @@ async def test_a_processor_killed_mid_stream_loses_nothing(
             accident_batch([accident(b * 1000 + i) for i in range(1000)], batch_id=f"big{b:03d}")
         )
     async with EventFeed(redis_client, keys) as feed:
-        victim = start_service(
-            services, tmp_path, "processor", {**service_env, "CONSUMER_NAME": "victim"}
-        )
+        victim = services.start("processor", {**service_env, "CONSUMER_NAME": "victim"}).proc
         assert (await feed.next(CommitEvent)).kind == "accidents"
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
         pending = await redis_client.xpending(keys.stream, keys.group)
         assert len(await store.ledger()) < batches, "the victim finished before it was killed"
         killed_at = time.monotonic()
-        start_service(services, tmp_path, "processor", {**service_env, "CONSUMER_NAME": "survivor"})
+        services.start("processor", {**service_env, "CONSUMER_NAME": "survivor"})
         while len(await store.ledger()) < batches:
             await feed.next(CommitEvent)
     took = time.monotonic() - killed_at
@@ -219,12 +197,11 @@ async def test_two_collectors_one_killed_the_other_takes_over_and_collection_goe
     redis_client: aioredis.Redis,
     keys: StreamKeys,
     service_env: dict[str, str],
-    services: list[subprocess.Popen[bytes]],
-    tmp_path: Path,
+    services: Services,
 ) -> None:
     env = {**service_env, "COLLECT_INTERVAL": "200ms"}
     async with EventFeed(redis_client, keys) as feed:
-        collectors = [start_service(services, tmp_path, "collector", env) for _ in range(2)]
+        collectors = [services.start("collector", env).proc for _ in range(2)]
         first = await feed.next(LeaderEvent)
         leader = next(p for p in collectors if p.pid == int(first.holder.rsplit("-", 1)[1]))
         assert await next_entry(redis_client, keys, b"0") == str(first.epoch).encode()

@@ -11,15 +11,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import signal
-import subprocess
-import sys
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -27,10 +22,10 @@ import msgspec
 import pytest
 
 from tests.conftest import Database
+from tests.support.services import Services
 from trafficha.apps.proxy import DATASETS, DatasetSpec, normalize_query
 from trafficha.store import DedupStore
 from trafficha.store.dedup import connection
-from trafficha.topology.processes import free_port, wait_until
 from trafficha.topology.servers import MariaDBServer, RedisServer
 
 pytestmark = pytest.mark.integration
@@ -91,46 +86,6 @@ async def store(proxy_database: Database) -> AsyncIterator[DedupStore]:
         yield store
 
 
-def _healthy(url: str) -> bool:
-    with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-        return bool(response.status == 200)
-
-
-def _start(
-    procs: list[subprocess.Popen[bytes]],
-    log_dir: Path,
-    name: str,
-    service: str,
-    env: dict[str, str],
-) -> str:
-    """``trafficha run SERVICE`` as a real process; returns its URL once /healthz answers."""
-    port = free_port()
-    with (log_dir / f"{name}.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "trafficha.cli", "run", service],
-            env={**env, "PORT": str(port)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    procs.append(proc)
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _healthy(url), timeout=30, what=name, alive=lambda: proc.poll() is None)
-    return url
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    # SIGTERM first: uvicorn runs the lifespan shutdown, which closes pools and sessions.
-    for proc in procs:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-    for proc in procs:
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def stack(
     tmp_path_factory: pytest.TempPathFactory,
@@ -140,9 +95,10 @@ def stack(
 ) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("proxy-stack")
     base = {**os.environ, "LOG_LEVEL": "INFO", "SIMULATOR_API_KEYS": "test"}
-    procs: list[subprocess.Popen[bytes]] = []
+    services = Services(log_dir)
     try:
-        simulator = _start(procs, log_dir, "simulator", "simulator", base)
+        simulator = services.start("simulator", base, http=True).url
+        assert simulator is not None
         db = proxy_database
         proxy_env = {
             **base,
@@ -161,12 +117,12 @@ def stack(
             "PROXY_ROAD_STATUS_TTL": TTL_ENV,
         }
         proxies = tuple(
-            _start(procs, log_dir, f"proxy-{member}", "proxy", {**proxy_env, "MEMBER_NAME": member})
+            str(services.start("proxy", {**proxy_env, "MEMBER_NAME": member}, http=True).url)
             for member in MEMBERS
         )
         yield Stack(simulator, (proxies[0], proxies[1]), db)
     finally:
-        _stop(procs)
+        services.stop_all()
 
 
 # --- helpers --------------------------------------------------------------------------------

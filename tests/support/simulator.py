@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +9,7 @@ from pathlib import Path
 
 import msgspec
 
-from trafficha.topology.processes import free_port, wait_until
+from tests.support.services import Services
 
 # A distinctive key: a test can then prove it never shows up in logs or errors.
 KEY = "8512349876"
@@ -21,27 +18,15 @@ KEY = "8512349876"
 @contextmanager
 def simulator_process(log_dir: Path, **env: str) -> Iterator[str]:
     """Run ``trafficha run simulator`` on a free port; yields its base URL."""
-    port = free_port()
-    environ = {**os.environ, "PORT": str(port), "SIMULATOR_API_KEYS": f"test,{KEY}", **env}
-    with (log_dir / f"simulator-{port}.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "trafficha.cli", "run", "simulator"],
-            env=environ,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    services = Services(log_dir)
     try:
-        wait_until(
-            lambda: urllib.request.urlopen(f"{base}/healthz", timeout=1).status == 200,
-            timeout=30,
-            what="simulator",
-            alive=lambda: proc.poll() is None,
+        running = services.start(
+            "simulator", {"SIMULATOR_API_KEYS": f"test,{KEY}", **env}, http=True
         )
-        yield base
+        assert running.url is not None
+        yield running.url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        services.stop_all()
 
 
 def set_fault(base: str, endpoint: str, **fault: object) -> None:

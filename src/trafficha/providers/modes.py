@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal, TypeVar, get_args
@@ -66,7 +67,28 @@ class SourceStatus:
         await self.redis.set(self.keys.source, msgspec.json.encode(state))
 
 
-class AutoProvider:
+class _Delegating(ABC):
+    """A provider that answers each fetch from one of the providers it holds."""
+
+    @abstractmethod
+    async def _fetch(
+        self, pick: Callable[[Provider], Awaitable[list[RecordT]]]
+    ) -> list[RecordT]: ...
+
+    async def fetch_accidents(self) -> list[Accident]:
+        return await self._fetch(lambda p: p.fetch_accidents())
+
+    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
+        return await self._fetch(lambda p: p.fetch_tollgate_traffic())
+
+    async def fetch_road_status(self) -> list[RoadStatus]:
+        return await self._fetch(lambda p: p.fetch_road_status())
+
+    async def fetch_tollgates(self) -> list[Tollgate]:
+        return await self._fetch(lambda p: p.fetch_tollgates())
+
+
+class AutoProvider(_Delegating):
     """Real while it is healthy; sim after ``threshold`` consecutive real failures; back to real
     when a probe (every ``probe_interval`` seconds while on sim) succeeds.
 
@@ -129,24 +151,12 @@ class AutoProvider:
         self.failures = 0
         return records
 
-    async def fetch_accidents(self) -> list[Accident]:
-        return await self._fetch(lambda p: p.fetch_accidents())
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        return await self._fetch(lambda p: p.fetch_tollgate_traffic())
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        return await self._fetch(lambda p: p.fetch_road_status())
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        return await self._fetch(lambda p: p.fetch_tollgates())
-
     async def aclose(self) -> None:
         await self.real.aclose()
         await self.sim.aclose()
 
 
-class ModeSwitch:
+class ModeSwitch(_Delegating):
     """The collector's provider: delegates to real, sim or auto by the current mode.
 
     The mode is the runtime override in Redis when one is set, else the configured one; it is
@@ -190,18 +200,6 @@ class ModeSwitch:
     async def _fetch(self, pick: Callable[[Provider], Awaitable[list[RecordT]]]) -> list[RecordT]:
         await self._refresh()
         return await pick(self._current)
-
-    async def fetch_accidents(self) -> list[Accident]:
-        return await self._fetch(lambda p: p.fetch_accidents())
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        return await self._fetch(lambda p: p.fetch_tollgate_traffic())
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        return await self._fetch(lambda p: p.fetch_road_status())
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        return await self._fetch(lambda p: p.fetch_tollgates())
 
     async def aclose(self) -> None:
         # auto holds the same real and sim instances: close each distinct provider once.
