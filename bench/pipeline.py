@@ -41,7 +41,7 @@ from trafficha.models import (
 from trafficha.models.domain import Grade
 from trafficha.models.stream import Kind
 from trafficha.providers.kec import summarize_routes
-from trafficha.services.events import CommitEvent, decode_event
+from trafficha.events import CommitEvent, decode_event
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
 from trafficha.store.dedup import SESSION_OPTIONS, table_rows, upsert_statements

@@ -92,6 +92,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     road_status_collect_interval: Annotated[timedelta, _doc("Road flow polling interval.")] = (
         timedelta(minutes=5)
     )
+    tollgate_list_interval: Annotated[
+        timedelta, _doc("Polling interval of the tollgate list with locations (reference data).")
+    ] = timedelta(hours=1)
 
     # Central stores.
     redis_addr: Annotated[Address, _doc("Redis `host:port`.")] = "127.0.0.1:6379"
@@ -109,6 +112,33 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_api_service_url: Annotated[
         str, _doc("Data API upstream(s) of the gateway: comma-separated URLs, own member's first.")
     ] = "http://127.0.0.1:8081"
+
+    api_cache_max_age: Annotated[
+        timedelta,
+        _doc(
+            "Data API: longest a cached answer is reused while no new data is committed (time "
+            "windows such as 'the last 24 h' move even when data does not)."
+        ),
+    ] = timedelta(seconds=5)
+    gateway_timeout: Annotated[
+        timedelta, _doc("Gateway: time for a data-api answer before the next upstream is tried.")
+    ] = timedelta(seconds=5)
+    gateway_eject_after: Annotated[
+        Positive, _doc("Gateway: consecutive failures after which an upstream is ejected.")
+    ] = 2
+    gateway_eject_for: Annotated[
+        timedelta, _doc("Gateway: how long an ejected upstream is left out.")
+    ] = timedelta(seconds=10)
+    gateway_rate_limit: Annotated[
+        Positive,
+        _doc(
+            "Gateway: requests per second allowed per client (token bucket; bursts of twice that)."
+        ),
+    ] = 5000
+    spa_dist_dir: Annotated[
+        str,
+        _doc("Gateway: the dashboard build it serves at `/` (default: spa/dist of the checkout)."),
+    ] = ""
 
     # Identity and pipeline tuning (new, same style).
     member_name: Annotated[Name, _doc("Member this process belongs to (member1, member2).")] = (

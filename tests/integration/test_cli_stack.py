@@ -14,7 +14,7 @@ import pymysql
 import pytest
 import redis.asyncio as aioredis
 
-from trafficha.services.events import CommitEvent, decode_event
+from trafficha.events import CommitEvent, decode_event
 from trafficha.topology.local import DB_NAME, DB_USER, MEMBERS, LocalStack
 from trafficha.topology.processes import free_port, pid_alive
 

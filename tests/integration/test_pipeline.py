@@ -17,8 +17,8 @@ import redis.asyncio as aioredis
 from tests.conftest import Database
 from tests.support.records import accident, accident_batch, road_batch, road_row
 from tests.support.services import Services
+from trafficha.events import CommitEvent, LeaderEvent, decode_event
 from trafficha.services.audit import audit
-from trafficha.services.events import CommitEvent, LeaderEvent, decode_event
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
 from trafficha.streams import StreamKeys, StreamProducer

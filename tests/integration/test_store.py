@@ -16,8 +16,14 @@ import pytest
 from tests.conftest import Database
 from trafficha.config import Settings
 from trafficha.kst import KST
-from trafficha.models.domain import Accident, RoadStatus, RouteSummary, TollgateTraffic
-from trafficha.models.stream import AccidentBatch, RoadBatch, TollgateBatch
+from trafficha.models.domain import (
+    Accident,
+    RoadStatus,
+    RouteSummary,
+    Tollgate,
+    TollgateTraffic,
+)
+from trafficha.models.stream import AccidentBatch, RoadBatch, TollgateBatch, TollgateListBatch
 from trafficha.secrets import Secret
 from trafficha.store import (
     MIGRATIONS,
@@ -59,6 +65,7 @@ ALL_TABLES = {
     "cache_accidents",
     "cache_tollgate",
     "cache_road_status",
+    "tollgates",
 }
 
 
@@ -876,3 +883,41 @@ async def test_any_text_round_trips_exactly_through_the_rendered_literals(
     (row,) = await latest_accidents(store, now=T0 + timedelta(hours=1))
     assert (row.sms_text, row.point_name, row.direction) == (text, text[:50], text[:40])
     assert await count(store, "traffic_accidents") == 1
+
+
+async def test_tollgate_list_upserts_and_keeps_a_known_location(store: DedupStore) -> None:
+    seoul = Tollgate(
+        unit_code="101",
+        unit_name="서울",
+        route_no="0010",
+        route_name="경부선",
+        lat=37.365046,
+        lon=127.102077,
+    )
+    first = await store.apply(
+        TollgateListBatch(
+            producer="p",
+            epoch=1,
+            source="real",
+            fetched_at=T0,
+            batch_id="tg-1",
+            records=(seoul, msgspec.structs.replace(seoul, unit_code="065", unit_name="판교")),
+        )
+    )
+    assert (first.inserted, first.duplicates) == (2, 0)
+    # A later list without coordinates (a third of KEC's have none) keeps the known location.
+    later = await store.apply(
+        TollgateListBatch(
+            producer="p",
+            epoch=1,
+            source="real",
+            fetched_at=T0,
+            batch_id="tg-2",
+            records=(msgspec.structs.replace(seoul, lat=None, lon=None, unit_name="서울영업소"),),
+        )
+    )
+    assert (later.inserted, later.duplicates) == (0, 1)
+    rows = await query(store, "SELECT unit_name, lat, lon FROM tollgates WHERE unit_code = '101'")
+    assert [(name, float(lat), float(lon)) for name, lat, lon in rows] == [
+        ("서울영업소", 37.365046, 127.102077)
+    ]

@@ -7,6 +7,7 @@ from trafficha.models.stream import (
     RoadBatch,
     StreamEntry,
     TollgateBatch,
+    TollgateListBatch,
 )
 from trafficha.models.upstream import LocationUnitRow, SmsRow, TrafficAmountRow, TrafficIcRow
 
@@ -22,6 +23,7 @@ __all__ = [
     "StreamEntry",
     "Tollgate",
     "TollgateBatch",
+    "TollgateListBatch",
     "TollgateTraffic",
     "TrafficAmountRow",
     "TrafficIcRow",

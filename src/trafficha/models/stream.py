@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 import msgspec
 
-from trafficha.models.domain import Accident, RoadStatus, RouteSummary, TollgateTraffic
+from trafficha.models.domain import Accident, RoadStatus, RouteSummary, Tollgate, TollgateTraffic
 
 SCHEMA_VERSION: Final = 1
 
-Kind = Literal["accidents", "tollgate", "road"]
+Kind = Literal["accidents", "tollgate", "road", "tollgates"]
 Source = Literal["real", "sim"]
-_KINDS: Final[dict[object, Kind]] = {
-    "accidents": "accidents",
-    "tollgate": "tollgate",
-    "road": "road",
-}
+_KINDS: Final[dict[object, Kind]] = {kind: kind for kind in get_args(Kind)}
 
 
 class _Batch(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
@@ -48,4 +44,10 @@ class RoadBatch(_Batch, frozen=True, kw_only=True, tag="road"):
     summaries: tuple[RouteSummary, ...]
 
 
-StreamEntry = AccidentBatch | TollgateBatch | RoadBatch
+class TollgateListBatch(_Batch, frozen=True, kw_only=True, tag="tollgates"):
+    """The tollgates (영업소) with their locations: reference data, polled rarely."""
+
+    records: tuple[Tollgate, ...]
+
+
+StreamEntry = AccidentBatch | TollgateBatch | RoadBatch | TollgateListBatch

@@ -18,6 +18,7 @@ import msgspec
 import redis.asyncio as aioredis
 
 from trafficha.errors import ProviderError
+from trafficha.events import SourceEvent, publish_event
 from trafficha.kst import now_kst
 from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
 from trafficha.providers.base import Provider, Source
@@ -65,6 +66,8 @@ class SourceStatus:
 
     async def write(self, state: SourceState) -> None:
         await self.redis.set(self.keys.source, msgspec.json.encode(state))
+        event = SourceEvent(mode=state.mode, active=state.active, reason=state.reason)
+        await publish_event(self.redis, self.keys, event)
 
 
 class _Delegating(ABC):

@@ -9,25 +9,33 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from trafficha.aio import sleep_unless
 from trafficha.errors import ProviderError
+from trafficha.events import LeaderEvent, publish_event
 from trafficha.kst import now_kst
 from trafficha.leader import LeaderLease
-from trafficha.models.stream import AccidentBatch, Kind, RoadBatch, StreamEntry, TollgateBatch
+from trafficha.models.stream import (
+    AccidentBatch,
+    Kind,
+    RoadBatch,
+    StreamEntry,
+    TollgateBatch,
+    TollgateListBatch,
+)
 from trafficha.providers.base import Provider
 from trafficha.providers.kec import summarize_routes
-from trafficha.services.events import LeaderEvent, publish_event
 from trafficha.services.freshness import Collection, record_collection
 from trafficha.streams.keys import StreamKeys
 from trafficha.streams.producer import NotLeaderError, StreamProducer
 
 log = logging.getLogger(__name__)
 
-KINDS: tuple[Kind, ...] = ("accidents", "tollgate", "road")
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 class Collector:
@@ -104,7 +112,14 @@ class Collector:
             for kind in KINDS:
                 if self._due.get(kind, now) <= now and self.lease.is_leader:
                     self._due[kind] = now + self.intervals[kind]
-                    await self.collect(kind)
+                    try:
+                        await self.collect(kind)
+                    except RedisError as exc:
+                        # Redis down (a restart): this collection is lost, the next one is due
+                        # at its interval; the lease loop notices if leadership went with it.
+                        log.warning(
+                            "collector %s: %s collection failed: %s", self.holder, kind, exc
+                        )
             next_due = min(self._due.values(), default=now + 1)
             await sleep_unless(
                 self._stopping, min(next_due - time.monotonic(), self.lease.interval_s)
@@ -154,6 +169,9 @@ class Collector:
         if kind == "tollgate":
             volumes = await self.provider.fetch_tollgate_traffic()
             return TollgateBatch(**envelope, records=tuple(volumes)) if volumes else None
+        if kind == "tollgates":
+            tollgates = await self.provider.fetch_tollgates()
+            return TollgateListBatch(**envelope, records=tuple(tollgates)) if tollgates else None
         readings = await self.provider.fetch_road_status()
         if not readings:
             return None

@@ -7,8 +7,8 @@ import logging
 
 import redis.asyncio as aioredis
 
+from trafficha.events import CommitEvent, publish_event
 from trafficha.models.stream import StreamEntry
-from trafficha.services.events import CommitEvent, publish_event
 from trafficha.store import ApplyResult, DedupStore, StoreUnavailableError
 from trafficha.streams.consumer import RetryableError, StreamConsumer
 from trafficha.streams.keys import StreamKeys

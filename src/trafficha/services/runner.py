@@ -11,6 +11,7 @@ import socket
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import redis.asyncio as aioredis
 import uvicorn
 
 from trafficha.config import Settings
@@ -19,6 +20,7 @@ from trafficha.errors import ConfigError
 from trafficha.logs import configure_logging
 from trafficha.providers.factory import build_provider
 from trafficha.services.collector import Collector
+from trafficha.services.heartbeat import run_heartbeat
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
 
@@ -29,11 +31,39 @@ def _ms(settings_value: Any) -> int:
     return int(settings_value.total_seconds() * 1000)
 
 
-async def _until_signalled(run: Coroutine[Any, Any, None], stop: Callable[[], None]) -> None:
+async def _until_signalled(
+    run: Coroutine[Any, Any, None],
+    stop: Callable[[], None],
+    *,
+    settings: Settings,
+    redis: aioredis.Redis,
+    service: str,
+) -> None:
+    """Run until SIGTERM or SIGINT, beating the service's heartbeat meanwhile."""
+    stopped = asyncio.Event()
+
+    def stop_all() -> None:
+        stop()
+        stopped.set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop)
-    await run
+        loop.add_signal_handler(sig, stop_all)
+    heartbeat = asyncio.create_task(
+        run_heartbeat(
+            redis,
+            stream_keys(settings),
+            member=settings.member_name,
+            service=service,
+            port=None,
+            stop=stopped,
+        )
+    )
+    try:
+        await run
+    finally:
+        stopped.set()
+        await heartbeat
 
 
 async def run_collector(settings: Settings) -> None:
@@ -49,12 +79,15 @@ async def run_collector(settings: Settings) -> None:
             "accidents": settings.collect_interval.total_seconds(),
             "tollgate": settings.tollgate_collect_interval.total_seconds(),
             "road": settings.road_status_collect_interval.total_seconds(),
+            "tollgates": settings.tollgate_list_interval.total_seconds(),
         },
         lease_ttl_ms=_ms(settings.lease_ttl),
         maxlen=settings.stream_maxlen,
     )
     try:
-        await _until_signalled(collector.run(), collector.stop)
+        await _until_signalled(
+            collector.run(), collector.stop, settings=settings, redis=redis, service="collector"
+        )
     finally:
         await provider.aclose()
         await redis.aclose()
@@ -74,7 +107,9 @@ async def run_processor(settings: Settings) -> None:
             max_deliveries=settings.max_deliveries,
         )
         try:
-            await _until_signalled(processor.run(), processor.stop)
+            await _until_signalled(
+                processor.run(), processor.stop, settings=settings, redis=redis, service="processor"
+            )
         finally:
             await redis.aclose()
 
@@ -94,7 +129,13 @@ async def run_proxy(settings: Settings) -> None:
 async def serve_app(app: Any, settings: Settings) -> None:
     """Serve an ASGI app on HOST:PORT until SIGTERM or SIGINT, which stop it gracefully."""
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_config=None, access_log=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
     )
     await uvicorn.Server(config).serve()
 

@@ -33,7 +33,13 @@ import pymysql
 
 from trafficha.errors import TrafficHaError
 from trafficha.kst import KST, to_kst
-from trafficha.models.stream import AccidentBatch, Kind, RoadBatch, TollgateBatch
+from trafficha.models.stream import (
+    AccidentBatch,
+    Kind,
+    RoadBatch,
+    TollgateBatch,
+    TollgateListBatch,
+)
 
 if TYPE_CHECKING:
     from trafficha.config import Settings
@@ -54,7 +60,7 @@ __all__ = [
     "to_db_time",
 ]
 
-Batch = AccidentBatch | TollgateBatch | RoadBatch
+Batch = AccidentBatch | TollgateBatch | RoadBatch | TollgateListBatch
 
 # --- errors ---------------------------------------------------------------------------------
 
@@ -430,12 +436,19 @@ ROUTE_SUMMARY: Final = Table(
 )
 
 
-def _kind(batch: Batch) -> Kind:
-    if isinstance(batch, AccidentBatch):
-        return "accidents"
-    if isinstance(batch, TollgateBatch):
-        return "tollgate"
-    return "road"
+TOLLGATE_LIST: Final = Table(
+    name="tollgates",
+    columns=("unit_code", "unit_name", "route_no", "route_name", "lat", "lon"),
+    key=("unit_code",),
+    updates=(
+        "unit_name = VALUE(unit_name)",
+        "route_no = COALESCE(VALUE(route_no), route_no)",
+        "route_name = COALESCE(VALUE(route_name), route_name)",
+        # A location KEC once gave is kept when a later list has none (a third have none).
+        "lat = IF(VALUE(lat) IS NULL OR VALUE(lon) IS NULL, lat, VALUE(lat))",
+        "lon = IF(VALUE(lat) IS NULL OR VALUE(lon) IS NULL, lon, VALUE(lon))",
+    ),
+)
 
 
 def table_rows(batch: Batch) -> list[tuple[Table, list[Row]]]:
@@ -471,6 +484,12 @@ def table_rows(batch: Batch) -> list[tuple[Table, list[Row]]]:
                 ],
             )
         ]
+    if isinstance(batch, TollgateListBatch):
+        rows: list[Row] = [
+            (t.unit_code, t.unit_name, t.route_no, t.route_name, t.lat, t.lon)
+            for t in batch.records
+        ]
+        return [(TOLLGATE_LIST, rows)]
     if isinstance(batch, TollgateBatch):
         return [
             (
@@ -720,7 +739,7 @@ class DedupStore:
                 lock races; nothing of the batch was written.
             StoreError: anything else the server refused; nothing of the batch was written.
         """
-        kind = _kind(batch)
+        kind = batch.kind
         tables = table_rows(batch)
         records = sum(len(rows) for _, rows in tables)
         for attempt in range(1, DEADLOCK_ATTEMPTS + 1):

@@ -185,6 +185,25 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             for table in ("cache_accidents", "cache_tollgate", "cache_road_status")
         ),
     ),
+    Migration(
+        4,
+        "tollgate locations",
+        (
+            f"""
+            CREATE TABLE IF NOT EXISTS tollgates (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                unit_code VARCHAR(16) {_CODE} NOT NULL,
+                unit_name VARCHAR(100) NOT NULL,
+                route_no VARCHAR(8) {_CODE} NULL,
+                route_name VARCHAR(100) NULL,
+                lat DECIMAL(9,6) NULL,
+                lon DECIMAL(9,6) NULL,
+                seen_count INT NOT NULL DEFAULT 1,
+                UNIQUE KEY uq_tollgates_unit (unit_code)
+            ) {_TABLE_OPTIONS}
+            """,
+        ),
+    ),
 )
 
 

@@ -61,3 +61,8 @@ class StreamKeys:
     def source(self) -> str:
         """The collector's source state (JSON: mode, active source, switches, reason)."""
         return f"{self.stream}:source"
+
+    @property
+    def heartbeats(self) -> str:
+        """Every service's last heartbeat (hash: member/service -> JSON)."""
+        return f"{self.stream}:heartbeats"

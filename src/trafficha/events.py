@@ -1,4 +1,5 @@
-"""Events on the pub/sub channel: a commit (new data version) or a leader change.
+"""Events on the pub/sub channel: a commit (new data version), a leader change, a source change,
+a change of the live services.
 
 The data API relays them as server-sent events; tests and probes await them instead of polling.
 """
@@ -32,7 +33,26 @@ class LeaderEvent(
     epoch: int
 
 
-Event = CommitEvent | LeaderEvent
+class SourceEvent(
+    msgspec.Struct, frozen=True, kw_only=True, rename="camel", tag="source", tag_field="type"
+):
+    """The collectors' source changed: a runtime mode change or an auto-mode switch."""
+
+    mode: str
+    active: str
+    reason: str
+
+
+class MembersEvent(
+    msgspec.Struct, frozen=True, kw_only=True, rename="camel", tag="members", tag_field="type"
+):
+    """The set of live services changed (a member died or came back); sent by the data API."""
+
+    alive: tuple[str, ...]
+    down: tuple[str, ...]
+
+
+Event = CommitEvent | LeaderEvent | SourceEvent | MembersEvent
 _DECODER: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
 
 

@@ -1,0 +1,93 @@
+"""RFC 9457 problem documents: every error answer of every trafficha app has this shape.
+
+A bad parameter names itself in ``invalid-params``; a server error says which service failed
+and never carries a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
+from typing import Any, Final
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from trafficha.secrets import redact_url
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA: Final = "application/problem+json"
+
+
+class InvalidParam(msgspec.Struct, frozen=True):
+    """One offending input: a query parameter, a path parameter or a body field."""
+
+    name: str
+    reason: str
+
+
+class Problem(
+    msgspec.Struct, frozen=True, omit_defaults=True, rename={"invalid_params": "invalid-params"}
+):
+    """An RFC 9457 problem document."""
+
+    title: str
+    status: int
+    detail: str
+    type: str = "about:blank"
+    invalid_params: tuple[InvalidParam, ...] = ()
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    invalid: Sequence[InvalidParam] = (),
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    """A problem response; the title is the status's standard phrase."""
+    doc = Problem(
+        title=HTTPStatus(status).phrase, status=status, detail=detail, invalid_params=tuple(invalid)
+    )
+    return Response(
+        msgspec.json.encode(doc), status_code=status, media_type=PROBLEM_MEDIA, headers=headers
+    )
+
+
+def bad_parameter(name: str, reason: str) -> Response[bytes]:
+    """400 naming one parameter."""
+    return problem(400, f"parameter {name}: {reason}", invalid=[InvalidParam(name, reason)])
+
+
+def _validation_params(exc: ValidationException) -> list[InvalidParam]:
+    # Litestar lists its validation failures in ``extra``: [{"message", "key", "source"}].
+    out = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            out.append(InvalidParam(str(item.get("key") or "?"), str(item.get("message") or "")))
+    return out
+
+
+def exception_handlers(service: str) -> dict[Any, Callable[..., Response[bytes]]]:
+    """Litestar exception handlers turning every error into a problem document."""
+
+    def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+        params = _validation_params(exc)
+        detail = "; ".join(f"parameter {p.name}: {p.reason}" for p in params) or str(exc.detail)
+        return problem(400, detail, invalid=params)
+
+    def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+        return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+        log.error("unhandled error on %s", redact_url(str(request.url)), exc_info=exc)
+        return problem(500, f"the {service} failed; see its log")
+
+    return {
+        ValidationException: validation_error,
+        HTTPException: http_error,
+        Exception: internal_error,
+    }
