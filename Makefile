@@ -13,10 +13,10 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian package -> a file it installs; a package is installed only when its file is missing.
 DEB_PACKAGES := redis-server:/usr/bin/redis-server mariadb-server:/usr/sbin/mariadbd \
-	haproxy:/usr/sbin/haproxy chromium:/usr/bin/chromium
+	haproxy:/usr/sbin/haproxy chromium:/usr/bin/chromium wrk:/usr/bin/wrk
 PORT ?= 8080
 
-.PHONY: help deps system-deps venv up down status test lint typecheck pytest clean
+.PHONY: help deps system-deps venv up down status test lint typecheck pytest bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -61,6 +61,10 @@ pytest: deps ## the test suite (starts its own redis-server and mariadbd)
 	$(BIN)/python -m pytest
 
 test: deps lint typecheck pytest ## every check: ruff, mypy --strict, pytest
+
+bench: deps ## the benchmarks (pipeline, API); each prints figures and a ratio against its baseline
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/api.py
 
 clean: ## remove the virtualenv and caches (not the stack's state dir)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

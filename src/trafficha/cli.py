@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 import sys
 import threading
@@ -19,10 +18,11 @@ from trafficha.connections import redis_client, stream_keys
 from trafficha.errors import TrafficHaError
 from trafficha.providers.modes import MODES, SourceState, SourceStatus
 from trafficha.services.audit import AuditReport, audit_from_settings
+from trafficha.services.hastatus import PipelineStatus, pipeline_status
 from trafficha.services.runner import SERVICES
 from trafficha.services.runner import run as run_service
 from trafficha.sim import faults_cli
-from trafficha.topology.local import MEMBERS, LocalStack, default_state_dir
+from trafficha.topology.local import MEMBERS, LocalStack, default_mode, default_state_dir
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,9 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--mode",
         choices=list(MODES),
-        default="auto",
-        help="collector source: real (KEC through the proxies; locally the simulator plays "
-        "KEC), sim (in-process), auto (real, falling back to sim); default auto",
+        default=None,
+        help="collector source: real (KEC through the proxies; without REAL_OPENAPI_KEY the "
+        "simulator plays KEC), sim (in-process), auto (real, falling back to sim); default "
+        "auto when REAL_OPENAPI_KEY is set, else sim",
     )
     sub.add_parser("down", parents=[common], help="stop the local stack")
     member = sub.add_parser("member", parents=[common], help="kill or start one member")
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="machine-readable output")
     run = sub.add_parser("run", help="run one service in the foreground (settings from the env)")
     run.add_argument("service", choices=sorted(SERVICES))
+    sub.add_parser(
+        "supervise",
+        parents=[common],
+        help="restart crashed services of a running stack (started by up --detach)",
+    )
     faults_cli.add_parser(sub)
     audit = sub.add_parser(
         "audit", parents=[common], help="check that every produced batch was applied once"
@@ -71,15 +77,48 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _pipeline(stack: LocalStack) -> PipelineStatus | None:
+    """The pipeline's state from the stack's Redis, or None while Redis is down."""
+    if not stack.redis.process.alive():
+        return None
+    redis = redis_client(stack.settings())
+    try:
+        return await pipeline_status(redis, stack.keys())
+    finally:
+        await redis.aclose()
+
+
 def _print_status(stack: LocalStack, *, as_json: bool) -> None:
-    rows = stack.status()
+    rows = stack.status(check_health=True)
+    pipeline = asyncio.run(_pipeline(stack))
     if as_json:
-        sys.stdout.write(msgspec.json.encode({"processes": rows}).decode() + "\n")
+        report = {
+            "mode": stack.layout.mode,
+            "ingress": f"http://127.0.0.1:{stack.layout.ingress_port}",
+            "processes": rows,
+            "pipeline": pipeline,
+        }
+        sys.stdout.write(msgspec.json.encode(report).decode() + "\n")
         return
     for row in rows:
         state = f"pid {row.pid}" if row.running else "stopped"
+        if row.healthy is not None:
+            state += "" if row.healthy else " (not answering)"
         where = f"127.0.0.1:{row.port}" if row.port else "-"
         sys.stdout.write(f"{row.member:8} {row.name:18} {where:16} {state}\n")
+    if pipeline is None:
+        return
+    leader = pipeline.leader
+    sys.stdout.write(
+        f"leader {leader.holder if leader else '-'} (epoch {leader.epoch if leader else '-'}); "
+        f"source {pipeline.source.active if pipeline.source else '-'} "
+        f"(mode {stack.layout.mode}); stream {pipeline.stream.length} entries, "
+        f"{pipeline.stream.pending} pending, {pipeline.stream.dead_letters} dead; "
+        f"data version {pipeline.data_version}\n"
+    )
+    for c in pipeline.collections:
+        outcome = f"{c.records} records" if c.ok else f"failed: {c.error}"
+        sys.stdout.write(f"  last {c.kind:9} {c.at:%H:%M:%S} KST  {outcome}\n")
 
 
 def _print_audit(report: AuditReport, *, as_json: bool) -> None:
@@ -136,18 +175,39 @@ def _mode_command(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    stack = LocalStack(_state_dir(args), ingress_port=args.port)
-    stack.up(mode=args.mode)
-    _print_status(stack, as_json=False)
+    state_dir = _state_dir(args)
+    fresh = not (state_dir / "stack.json").exists()
+    stack = LocalStack(state_dir, ingress_port=args.port)
+    stack.up(mode=args.mode or (default_mode() if fresh else None))
+    sys.stdout.write(f"dashboard: http://127.0.0.1:{stack.layout.ingress_port}\n")
     if args.detach:
+        if not stack.supervisor.alive():
+            stack.supervisor.start()
+        stack.wait_for_data()
+        _print_status(stack, as_json=False)
         return 0
-    sys.stdout.write("running; Ctrl-C stops the stack\n")
-    sys.stdout.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stack.wait_for_data()
+    live = sys.stdout.isatty()
+    while not stop.is_set():
+        stack.supervise_once()
+        if live:
+            sys.stdout.write("\x1b[H\x1b[2J")  # redraw in place: a live status view
+            _print_status(stack, as_json=False)
+            sys.stdout.write("Ctrl-C stops the stack\n")
+            sys.stdout.flush()
+        stop.wait(2.0 if live else 0.5)
+    sys.stdout.write("stopping…\n")
     stack.down()
+    return 0
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    LocalStack(_state_dir(args)).supervise(stop)
     return 0
 
 
@@ -177,6 +237,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "mode": _mode_command,
     "run": _run,
     "sim": faults_cli.run,
+    "supervise": _supervise,
     "status": _status,
     "up": _up,
 }

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -73,3 +75,19 @@ async def run_heartbeat(
         except RedisError as exc:
             log.warning("heartbeat skipped: %s", exc)
         await sleep_unless(stop, INTERVAL)
+
+
+@asynccontextmanager
+async def heartbeating(
+    redis: aioredis.Redis, keys: StreamKeys, *, member: str, service: str, port: int | None
+) -> AsyncIterator[None]:
+    """Beat in the background for the duration of the block."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_heartbeat(redis, keys, member=member, service=service, port=port, stop=stop)
+    )
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

@@ -20,7 +20,7 @@ from trafficha.errors import ConfigError
 from trafficha.logs import configure_logging
 from trafficha.providers.factory import build_provider
 from trafficha.services.collector import Collector
-from trafficha.services.heartbeat import run_heartbeat
+from trafficha.services.heartbeat import heartbeating
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
 
@@ -40,30 +40,13 @@ async def _until_signalled(
     service: str,
 ) -> None:
     """Run until SIGTERM or SIGINT, beating the service's heartbeat meanwhile."""
-    stopped = asyncio.Event()
-
-    def stop_all() -> None:
-        stop()
-        stopped.set()
-
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop_all)
-    heartbeat = asyncio.create_task(
-        run_heartbeat(
-            redis,
-            stream_keys(settings),
-            member=settings.member_name,
-            service=service,
-            port=None,
-            stop=stopped,
-        )
-    )
-    try:
+        loop.add_signal_handler(sig, stop)
+    async with heartbeating(
+        redis, stream_keys(settings), member=settings.member_name, service=service, port=None
+    ):
         await run
-    finally:
-        stopped.set()
-        await heartbeat
 
 
 async def run_collector(settings: Settings) -> None:
@@ -117,17 +100,31 @@ async def run_processor(settings: Settings) -> None:
 async def run_simulator(settings: Settings) -> None:
     from trafficha.apps.simulator import create_app  # noqa: PLC0415 - only this service needs it
 
+    # Central, not a member's: no heartbeat.
     await serve_app(create_app(settings), settings)
 
 
 async def run_proxy(settings: Settings) -> None:
     from trafficha.apps.proxy import create_app  # noqa: PLC0415 - only this service needs it
 
-    await serve_app(create_app(settings), settings)
+    await serve_app(create_app(settings), settings, heartbeat="proxy")
 
 
-async def serve_app(app: Any, settings: Settings) -> None:
-    """Serve an ASGI app on HOST:PORT until SIGTERM or SIGINT, which stop it gracefully."""
+async def run_data_api(settings: Settings) -> None:
+    from trafficha.apps.data_api import create_app  # noqa: PLC0415 - only this service needs it
+
+    await serve_app(create_app(settings), settings, heartbeat="data-api")
+
+
+async def run_gateway(settings: Settings) -> None:
+    from trafficha.apps.gateway import create_app  # noqa: PLC0415 - only this service needs it
+
+    await serve_app(create_app(settings), settings, heartbeat="gateway")
+
+
+async def serve_app(app: Any, settings: Settings, *, heartbeat: str | None = None) -> None:
+    """Serve an ASGI app on HOST:PORT until SIGTERM or SIGINT, which stop it gracefully; a
+    member's service beats its heartbeat meanwhile."""
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -137,11 +134,28 @@ async def serve_app(app: Any, settings: Settings) -> None:
         loop="uvloop",
         http="httptools",
     )
-    await uvicorn.Server(config).serve()
+    server = uvicorn.Server(config)
+    if heartbeat is None:
+        await server.serve()
+        return
+    redis = redis_client(settings)
+    try:
+        async with heartbeating(
+            redis,
+            stream_keys(settings),
+            member=settings.member_name,
+            service=heartbeat,
+            port=settings.port,
+        ):
+            await server.serve()
+    finally:
+        await redis.aclose()
 
 
 SERVICES: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
     "collector": run_collector,
+    "data-api": run_data_api,
+    "gateway": run_gateway,
     "processor": run_processor,
     "proxy": run_proxy,
     "simulator": run_simulator,

@@ -1,41 +1,68 @@
-"""The local stack under a state directory: which processes, on which ports, with which secrets.
+"""The local HA stack under a state directory: every process, its port, its secrets.
 
-Central: redis-server, mariadbd and the traffic simulator (KEC's stand-in). Each member
-(member1, member2): the OpenAPI proxy, the processor and the collector, each a real process.
-The layout (ports, the database password, the source mode) is written to ``stack.json`` when
-the stack is first started, so later commands (``down``, ``status``, ``member kill``) find the
-same processes and ports.
+Central: redis-server (AOF, a password), mariadbd (an app user with rights on ``trafficdb`` only,
+a read-only user for the data API) and the traffic simulator (KEC's stand-in). Each member
+(member1, member2): OpenAPI proxy, processor, data API, gateway and collector. In front: HAProxy.
 
 Ports, from the ingress port P (8080 by default): simulator P+3 (the original's 8083); member N's
-services at P+10N+1 (gateway), P+10N+2 (data API), P+10N+3 (proxy); Redis P+100, MariaDB P+101.
+gateway P+10N+1, data API P+10N+2, proxy P+10N+3; Redis P+100, MariaDB P+101.
+
+The layout (ports, generated passwords, the source mode) is written to ``stack.json`` (mode
+0600) when the stack is first started, so later commands find the same processes. A supervisor
+restarts any process that dies, except those of a member killed on purpose
+(``trafficha member kill``), which stay down until ``trafficha member start``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import msgspec
 
+from trafficha.config import Settings, load_settings
+from trafficha.connections import stream_keys
 from trafficha.providers.real import endpoint_urls
-from trafficha.topology.processes import ManagedProcess
+from trafficha.streams.keys import StreamKeys
+from trafficha.topology.ingress import Backend, haproxy_config
+from trafficha.topology.processes import ManagedProcess, ProcessError, find_binary, wait_until
 from trafficha.topology.servers import MariaDBServer, RedisServer, new_password
 
-DB_USER = "trafficuser"
-DB_NAME = "trafficdb"
-MEMBERS = ("member1", "member2")
+log = logging.getLogger(__name__)
+
+DB_USER: Final = "trafficuser"
+DB_READER: Final = "trafficreader"
+DB_NAME: Final = "trafficdb"
+MEMBERS: Final = ("member1", "member2")
+# Start order within a member: the proxy before the collector that reads through it, the
+# data API before the gateway that forwards to it.
+MEMBER_SERVICES: Final = ("proxy", "processor", "data-api", "gateway", "collector")
 # The simulator accepts this key, as the KEC portal accepts its demo key.
-SIMULATOR_KEY = "test"
-# Offsets of a member's HTTP services from P + 10 * member number.
-_PORT_OFFSETS = {"gateway": 1, "data-api": 2, "proxy": 3}
+SIMULATOR_KEY: Final = "test"
+_PORT_OFFSETS: Final = {"gateway": 1, "data-api": 2, "proxy": 3}
+# What the app user may do: its data and migrations, in its own database only.
+APP_PRIVILEGES: Final = "SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, REFERENCES"
 
 
 def default_state_dir() -> Path:
-    """``TRAFFICHA_STATE_DIR``, else ``.trafficha`` in the current directory."""
-    return Path(os.environ.get("TRAFFICHA_STATE_DIR") or ".trafficha").resolve()
+    """``TRAFFICHA_STATE_DIR``, else ``.trafficha`` at the repository root (or here)."""
+    if env := os.environ.get("TRAFFICHA_STATE_DIR"):
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    root = next((p for p in (here, *here.parents) if (p / "pyproject.toml").exists()), here)
+    return root / ".trafficha"
+
+
+def default_mode() -> str:
+    """``auto`` when a real KEC key is configured, else ``sim``."""
+    return "auto" if os.environ.get("REAL_OPENAPI_KEY") else "sim"
 
 
 class StackLayout(msgspec.Struct, frozen=True, kw_only=True):
@@ -43,7 +70,9 @@ class StackLayout(msgspec.Struct, frozen=True, kw_only=True):
 
     ingress_port: int
     db_password: str
-    mode: str = "auto"
+    reader_password: str
+    redis_password: str
+    mode: str = "sim"
 
     @property
     def redis_port(self) -> int:
@@ -66,6 +95,7 @@ class ProcessStatus(msgspec.Struct, frozen=True, kw_only=True):
     member: str
     port: int | None
     pid: int | None
+    healthy: bool | None = None
 
     @property
     def running(self) -> bool:
@@ -74,37 +104,72 @@ class ProcessStatus(msgspec.Struct, frozen=True, kw_only=True):
 
 @dataclass(frozen=True)
 class Service:
-    """One ``trafficha run`` process of the stack."""
+    """One supervised process of the stack: ``trafficha run NAME``, or HAProxy."""
 
     member: str
     name: str
     port: int | None
     process: ManagedProcess
 
+    @property
+    def health_url(self) -> str | None:
+        if self.port is None:
+            return None
+        path = "/ingress/healthz" if self.name == "ingress" else "/healthz"
+        return f"http://127.0.0.1:{self.port}{path}"
 
-def _answers(url: str) -> bool:
-    with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback, ours
-        return bool(response.status == 200)
+
+def answers(url: str) -> bool:
+    """Whether ``url`` answers 200 within a second."""
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback, ours
+            return bool(response.status == 200)
+    except OSError:
+        return False
 
 
 class LocalStack:
-    """The processes of one local stack, started and stopped by pid."""
+    """The processes of one local stack, started, supervised and stopped by pid."""
 
     def __init__(self, state_dir: Path, *, ingress_port: int = 8080) -> None:
         self.state_dir = state_dir
         self.layout_file = state_dir / "stack.json"
         self.layout = self._load_layout(ingress_port)
-        self.redis = RedisServer(state_dir / "central", self.layout.redis_port)
-        self.mariadb = MariaDBServer(state_dir / "central", self.layout.mariadb_port)
+        central = state_dir / "central"
+        self.redis = RedisServer(
+            central, self.layout.redis_port, password=self.layout.redis_password
+        )
+        self.mariadb = MariaDBServer(central, self.layout.mariadb_port)
         self.simulator = self._service("central", "simulator", self.layout.simulator_port)
         self.members = {
             member: [
-                self._service(member, "proxy", self.layout.member_port(member, "proxy")),
-                self._service(member, "processor", None),
-                self._service(member, "collector", None),
+                self._service(
+                    member,
+                    name,
+                    self.layout.member_port(member, name) if name in _PORT_OFFSETS else None,
+                )
+                for name in MEMBER_SERVICES
             ]
             for member in MEMBERS
         }
+        self.ingress_config = state_dir / "ingress" / "haproxy.cfg"
+        self.ingress = Service(
+            "ingress",
+            "ingress",
+            self.layout.ingress_port,
+            ManagedProcess(
+                "ingress",
+                [find_binary("haproxy"), "-db", "-f", str(self.ingress_config)],
+                state_dir / "ingress",
+            ),
+        )
+        self.supervisor = ManagedProcess(
+            "supervisor",
+            [sys.executable, "-m", "trafficha.cli", "supervise", "--state-dir", str(state_dir)],
+            state_dir / "run",
+        )
+
+    # --- layout ---------------------------------------------------------------------------
 
     def _service(self, member: str, name: str, port: int | None) -> Service:
         label = name if member == "central" else f"{member}-{name}"
@@ -114,7 +179,12 @@ class LocalStack:
     def _load_layout(self, ingress_port: int) -> StackLayout:
         if self.layout_file.exists():
             return msgspec.json.decode(self.layout_file.read_bytes(), type=StackLayout)
-        return StackLayout(ingress_port=ingress_port, db_password=new_password())
+        return StackLayout(
+            ingress_port=ingress_port,
+            db_password=new_password(),
+            reader_password=new_password(),
+            redis_password=new_password(),
+        )
 
     def _save_layout(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +193,9 @@ class LocalStack:
             out.write(msgspec.json.format(msgspec.json.encode(self.layout)))
 
     def services(self) -> list[Service]:
-        return [self.simulator, *(s for services in self.members.values() for s in services)]
+        """Every supervised service, in start order."""
+        members = [s for services in self.members.values() for s in services]
+        return [self.simulator, *members, self.ingress]
 
     def processes(self) -> list[tuple[str, int | None, ManagedProcess]]:
         central: list[tuple[str, int | None, ManagedProcess]] = [
@@ -132,76 +204,165 @@ class LocalStack:
         ]
         return central + [(s.member, s.port, s.process) for s in self.services()]
 
-    def up(self, *, mode: str = "auto") -> None:
-        """Start whatever is not running yet (idempotent); returns when each answers."""
-        self.layout = msgspec.structs.replace(self.layout, mode=mode)
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def up(self, *, mode: str | None = None) -> None:
+        """Start whatever is not running yet (idempotent); returns when each one answers."""
+        self.layout = msgspec.structs.replace(self.layout, mode=mode or self.layout.mode)
         self._save_layout()
         if not self.redis.process.alive():
             self.redis.start()
         if not self.mariadb.process.alive():
             self.mariadb.start()
-        self.mariadb.ensure_user(DB_USER, self.layout.db_password, database=DB_NAME)
-        self._start(self.simulator)
-        for member in self.members:
-            self.start_member(member)
+        self.mariadb.ensure_user(
+            DB_USER, self.layout.db_password, database=DB_NAME, privileges=APP_PRIVILEGES
+        )
+        self.mariadb.ensure_user(
+            DB_READER, self.layout.reader_password, database=DB_NAME, privileges="SELECT"
+        )
+        self._write_ingress_config()
+        for service in self.services():
+            if service.member in MEMBERS and self.member_killed(service.member):
+                continue
+            self._start(service)
+
+    def _write_ingress_config(self) -> None:
+        self.ingress_config.parent.mkdir(parents=True, exist_ok=True)
+        backends = [Backend(m, self.layout.member_port(m, "gateway")) for m in MEMBERS]
+        self.ingress_config.write_text(haproxy_config(self.layout.ingress_port, backends))
 
     def _start(self, service: Service) -> None:
         if service.process.alive():
             return
-        env = self.service_env(service.member)
-        if service.port is None:
+        env = self.service_env(service.member, service.name)
+        url = service.health_url
+        if url is None:
             service.process.start(env=env)
-            return
-        env["PORT"] = str(service.port)
-        health = f"http://127.0.0.1:{service.port}/healthz"
-        service.process.start_and_wait(lambda _pid: _answers(health), timeout=60, env=env)
+        else:
+            service.process.start_and_wait(lambda _pid: answers(url), timeout=60, env=env)
+
+    def _marker(self, member: str) -> Path:
+        return self.state_dir / member / "killed"
+
+    def member_killed(self, member: str) -> bool:
+        return self._marker(member).exists()
 
     def start_member(self, member: str) -> None:
-        """Start every service of a member that is not running."""
+        """Start every service of a member that is not running, and supervise it again."""
+        self._marker(member).unlink(missing_ok=True)
         for service in self.members[member]:
             self._start(service)
 
     def kill_member(self, member: str) -> None:
-        """SIGKILL every process of a member: an abrupt cluster loss."""
+        """SIGKILL every process of a member: an abrupt cluster loss. It stays down."""
+        # The marker first: the supervisor must not see the deaths before it knows why.
+        self._marker(member).parent.mkdir(parents=True, exist_ok=True)
+        self._marker(member).touch()
         for service in self.members[member]:
             service.process.kill()
 
     def down(self) -> None:
-        """Stop every process of the stack, in reverse start order."""
+        """Stop the supervisor, then every process, in reverse start order."""
+        self.supervisor.stop()
         for _member, _port, process in reversed(self.processes()):
             process.stop()
 
-    def status(self) -> list[ProcessStatus]:
-        return [
-            ProcessStatus(name=p.name, member=member, port=port, pid=p.pid())
-            for member, port, p in self.processes()
-        ]
+    def supervise_once(self) -> list[str]:
+        """Restart every dead service that should run; returns the names restarted."""
+        restarted = []
+        for service in self.services():
+            if service.member in MEMBERS and self.member_killed(service.member):
+                continue
+            if not service.process.alive():
+                log.warning("%s is down; restarting it", service.process.name)
+                try:
+                    self._start(service)
+                except ProcessError:
+                    log.exception("restarting %s failed", service.process.name)
+                    continue
+                restarted.append(service.process.name)
+        return restarted
 
-    def service_env(self, member: str = "member1") -> dict[str, str]:
+    def supervise(self, stop: threading.Event, interval: float = 0.5) -> None:
+        """Restart crashed services every ``interval`` seconds until ``stop`` is set."""
+        # Liveness is polled: the services are not this process's children once detached.
+        while not stop.wait(interval):
+            self.supervise_once()
+
+    def wait_for_data(self, timeout: float = 120.0) -> None:
+        """Return once the ingress answers and a batch has been committed."""
+        deadline = time.monotonic() + timeout
+        ingress = self.ingress.health_url
+        assert ingress is not None
+        wait_until(lambda: answers(ingress), timeout=timeout, what="the ingress")
+        key = self.keys().data_version
+        with self.redis.client() as client:
+            wait_until(
+                lambda: int(client.get(key) or 0) > 0,
+                timeout=max(1.0, deadline - time.monotonic()),
+                what="the first commit",
+            )
+
+    def status(self, *, check_health: bool = False) -> list[ProcessStatus]:
+        out = []
+        for member, port, process in self.processes():
+            pid = process.pid()
+            healthy = None
+            if check_health and pid is not None and port is not None:
+                service = next((s for s in self.services() if s.process is process), None)
+                url = service.health_url if service else None
+                healthy = answers(url) if url else None
+            out.append(
+                ProcessStatus(name=process.name, member=member, port=port, pid=pid, healthy=healthy)
+            )
+        return out
+
+    # --- configuration of the services ---------------------------------------------------
+
+    def settings(self, member: str = "member1", service: str = "") -> Settings:
+        """The settings a service of this stack runs with."""
+        return load_settings(self.service_env(member, service))
+
+    def keys(self) -> StreamKeys:
+        return stream_keys(self.settings())
+
+    def service_env(self, member: str = "member1", service: str = "") -> dict[str, str]:
         """The environment a service of ``member`` runs with."""
-        simulator = f"http://127.0.0.1:{self.layout.simulator_port}"
-        own_first = sorted(MEMBERS, key=lambda m: m != member)
-        proxies = [f"http://127.0.0.1:{self.layout.member_port(m, 'proxy')}" for m in own_first]
-        (accidents,) = endpoint_urls([simulator], "accidents")
-        (tollgate,) = endpoint_urls([simulator], "tollgate")
-        (road,) = endpoint_urls([simulator], "road")
-        (locations,) = endpoint_urls([simulator], "locations")
-        return {
+        others_last = sorted(MEMBERS, key=lambda m: m != member)
+
+        def member_urls(name: str) -> str:
+            ports = (self.layout.member_port(m, name) for m in others_last)
+            return ",".join(f"http://127.0.0.1:{p}" for p in ports)
+
+        env = {
             **os.environ,
             "MEMBER_NAME": member if member in MEMBERS else "member1",
             "REDIS_ADDR": self.redis.addr,
+            "REDIS_PASSWORD": self.layout.redis_password,
             "DB_HOST": self.mariadb.addr,
             "DB_USER": DB_USER,
             "DB_PASSWORD": self.layout.db_password,
             "DB_NAME": DB_NAME,
             "DATA_SOURCE_MODE": self.layout.mode,
-            # The simulator plays KEC: the proxies call it with the demo key, the collectors
-            # call the proxies (their own member's first).
-            "SIMULATOR_API_URL": simulator,
-            "REAL_OPENAPI_URL": accidents,
-            "TOLLGATE_API_URL": tollgate,
-            "ROAD_STATUS_API_URL": road,
-            "TOLLGATE_LOCATION_API_URL": locations,
-            "REAL_OPENAPI_KEY": SIMULATOR_KEY,
-            "OPENAPI_PROXY_URL": ",".join(proxies),
+            "SIMULATOR_API_URL": f"http://127.0.0.1:{self.layout.simulator_port}",
+            # Collectors read through the proxies, their own member's first.
+            "OPENAPI_PROXY_URL": member_urls("proxy"),
+            # Gateways forward to the data APIs, their own member's first.
+            "DATA_API_SERVICE_URL": member_urls("data-api"),
         }
+        if service == "data-api":
+            # The data API only reads: it gets the read-only account.
+            env["DB_USER"], env["DB_PASSWORD"] = DB_READER, self.layout.reader_password
+        if not os.environ.get("REAL_OPENAPI_KEY"):
+            # No real key: the simulator plays KEC for the proxies, with its demo key.
+            simulator = [env["SIMULATOR_API_URL"]]
+            env.update(
+                {
+                    "REAL_OPENAPI_URL": endpoint_urls(simulator, "accidents")[0],
+                    "TOLLGATE_API_URL": endpoint_urls(simulator, "tollgate")[0],
+                    "ROAD_STATUS_API_URL": endpoint_urls(simulator, "road")[0],
+                    "TOLLGATE_LOCATION_API_URL": endpoint_urls(simulator, "locations")[0],
+                    "REAL_OPENAPI_KEY": SIMULATOR_KEY,
+                }
+            )
+        return env

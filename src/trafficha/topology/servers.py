@@ -159,8 +159,16 @@ class MariaDBServer:
         with self.admin() as conn:
             return bool(conn.open)
 
-    def ensure_user(self, user: str, password: str, *, database: str | None = None) -> None:
-        """Create (or re-password) a loopback user with all rights on ``database`` or on all."""
+    def ensure_user(
+        self,
+        user: str,
+        password: str,
+        *,
+        database: str | None = None,
+        privileges: str = "ALL PRIVILEGES",
+    ) -> None:
+        """Create (or re-password) a loopback user with ``privileges`` on ``database`` (or on
+        every database); privileges granted earlier and not listed are revoked."""
         scope = f"`{database}`.*" if database else "*.*"
         with self.admin() as conn, conn.cursor() as cur:
             if database:
@@ -172,7 +180,8 @@ class MariaDBServer:
                 "CREATE USER IF NOT EXISTS %s@'127.0.0.1' IDENTIFIED BY %s", (user, password)
             )
             cur.execute("ALTER USER %s@'127.0.0.1' IDENTIFIED BY %s", (user, password))
-            cur.execute(f"GRANT ALL PRIVILEGES ON {scope} TO %s@'127.0.0.1'", (user,))
+            cur.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@'127.0.0.1'", (user,))
+            cur.execute(f"GRANT {privileges} ON {scope} TO %s@'127.0.0.1'", (user,))
 
     def stop(self) -> None:
         self.process.stop(timeout=30)
