@@ -28,6 +28,7 @@ from typing import Any
 import aiomysql
 import redis.asyncio as aioredis
 
+from trafficha.events import CommitEvent, decode_event
 from trafficha.kst import now_kst
 from trafficha.models import (
     Accident,
@@ -41,7 +42,6 @@ from trafficha.models import (
 from trafficha.models.domain import Grade
 from trafficha.models.stream import Kind
 from trafficha.providers.kec import summarize_routes
-from trafficha.events import CommitEvent, decode_event
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
 from trafficha.store.dedup import SESSION_OPTIONS, table_rows, upsert_statements

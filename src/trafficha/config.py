@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Final, Literal, get_args, get_origin
 
 import msgspec
 
@@ -249,6 +249,10 @@ def env_name(field: str) -> str:
     return field.upper()
 
 
+# Durations where zero means "off": a data API with no cache (for measuring the cache's worth).
+_ZERO_DURATIONS_OK: Final = frozenset({"api_cache_max_age"})
+
+
 def _base(annotation: Any) -> tuple[Any, ...]:
     """The plain types a field accepts (``Annotated`` and ``| None`` peeled off)."""
     while get_origin(annotation) is Annotated:
@@ -260,14 +264,14 @@ def _is_secret(annotation: Any) -> bool:
     return Secret in _base(annotation)
 
 
-def _convert(raw: str, annotation: Any) -> Any:
+def _convert(raw: str, annotation: Any, *, zero_ok: bool = False) -> Any:
     base = _base(annotation)
     if Secret in base:
         return Secret(raw)
     if timedelta in base:
         # Go-style durations, as the original's deployments set them; msgspec knows only ISO 8601.
         duration = parse_duration(raw)
-        if duration <= timedelta(0):
+        if duration < timedelta(0) or (duration == timedelta(0) and not zero_ok):
             raise ValueError("must be greater than zero")
         return duration
     return msgspec.convert(raw, annotation, strict=False)
@@ -291,7 +295,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if not raw:
             continue
         try:
-            values[field.name] = _convert(raw, hints[field.name])
+            values[field.name] = _convert(
+                raw, hints[field.name], zero_ok=field.name in _ZERO_DURATIONS_OK
+            )
         except (msgspec.ValidationError, ValueError) as exc:
             shown = "" if _is_secret(hints[field.name]) else f" (got {raw!r})"
             reason = str(exc).split(" - at ")[0]

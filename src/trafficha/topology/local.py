@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -32,7 +33,13 @@ from trafficha.connections import stream_keys
 from trafficha.providers.real import endpoint_urls
 from trafficha.streams.keys import StreamKeys
 from trafficha.topology.ingress import Backend, haproxy_config
-from trafficha.topology.processes import ManagedProcess, ProcessError, find_binary, wait_until
+from trafficha.topology.processes import (
+    ManagedProcess,
+    ProcessError,
+    find_binary,
+    free_port,
+    wait_until,
+)
 from trafficha.topology.servers import MariaDBServer, RedisServer, new_password
 
 log = logging.getLogger(__name__)
@@ -88,6 +95,39 @@ class StackLayout(msgspec.Struct, frozen=True, kw_only=True):
 
     def member_port(self, member: str, service: str) -> int:
         return self.ingress_port + 10 * (MEMBERS.index(member) + 1) + _PORT_OFFSETS[service]
+
+    def ports(self) -> list[int]:
+        """Every port the stack listens on."""
+        members = [self.member_port(m, s) for m in MEMBERS for s in _PORT_OFFSETS]
+        return [
+            self.ingress_port,
+            self.simulator_port,
+            *members,
+            self.redis_port,
+            self.mariadb_port,
+        ]
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_ingress_port() -> int:
+    """An ingress port P whose whole block of stack ports is free now (for side-by-side stacks
+    in tests and benchmarks)."""
+    for _ in range(50):
+        base = free_port()
+        layout = StackLayout(
+            ingress_port=base, db_password="", reader_password="", redis_password=""
+        )
+        if layout.mariadb_port < 65536 and all(_port_free(p) for p in layout.ports()):
+            return base
+    raise ProcessError("no free block of ports for a stack")
 
 
 class ProcessStatus(msgspec.Struct, frozen=True, kw_only=True):
