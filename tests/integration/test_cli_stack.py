@@ -1,104 +1,144 @@
-"""`trafficha up --detach`, `status --json`, `member kill/start`, `audit` and `down` on a real
-stack in a temporary state directory."""
+"""The stack's commands on a real stack: `status --json`, `up` again, `member kill/start`,
+the supervisor, `mode`, `audit`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pymysql
 import pytest
-import redis.asyncio as aioredis
 
-from trafficha.events import CommitEvent, decode_event
-from trafficha.topology.local import DB_NAME, DB_USER, MEMBERS, LocalStack
-from trafficha.topology.processes import free_port, pid_alive
+from tests.support.stack import running_stack, trafficha
+from trafficha.topology.local import (
+    DB_NAME,
+    DB_READER,
+    DB_USER,
+    MEMBER_SERVICES,
+    MEMBERS,
+    LocalStack,
+)
+from trafficha.topology.processes import pid_alive, wait_until
 
 pytestmark = pytest.mark.integration
 
 
-def trafficha(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "trafficha.cli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env=env,
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    state = tmp_path_factory.mktemp("cli") / "stack"
+    with running_stack(state) as stack:
+        # The supervisor of a detached stack.
+        assert stack.supervisor.pid() is not None
+        yield stack
+
+
+def status(stack: LocalStack) -> dict[str, Any]:
+    out = trafficha("status", "--json", "--state-dir", str(stack.state_dir))
+    assert out.returncode == 0, out.stderr
+    report: dict[str, Any] = json.loads(out.stdout)
+    return report
+
+
+def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p for p in report["processes"]}
+
+
+def test_status_reports_every_process_and_the_pipeline(stack: LocalStack) -> None:
+    report = status(stack)
+    processes = by_name(report)
+    assert set(processes) == {
+        "redis-server",
+        "mariadbd",
+        "simulator",
+        "ingress",
+        *(f"{m}-{s}" for m in MEMBERS for s in MEMBER_SERVICES),
+    }
+    assert all(p["pid"] and pid_alive(p["pid"]) for p in processes.values())
+    assert all(p["healthy"] in (True, None) for p in processes.values())
+    pipeline = report["pipeline"]
+    assert pipeline["leader"]["epoch"] >= 1
+    assert pipeline["leader"]["member"] in MEMBERS
+    assert pipeline["dataVersion"] >= 1
+    assert {c["kind"] for c in pipeline["collections"]} >= {"accidents", "road"}
+    assert pipeline["source"]["mode"] == report["mode"] == "sim"
+    assert {f"{h['member']}/{h['service']}" for h in pipeline["heartbeats"]} >= {
+        "member1/collector",
+        "member2/processor",
+        "member1/data-api",
+        "member2/gateway",
+    }
+    assert (stack.state_dir / "stack.json").stat().st_mode & 0o077 == 0  # holds passwords
+
+
+def test_up_again_changes_nothing(stack: LocalStack) -> None:
+    before = {n: p["pid"] for n, p in by_name(status(stack)).items()}
+    again = trafficha("up", "--detach", "--state-dir", str(stack.state_dir))
+    assert again.returncode == 0, again.stderr
+    assert {n: p["pid"] for n, p in by_name(status(stack)).items()} == before
+
+
+def test_accounts_have_least_privileges(stack: LocalStack) -> None:
+    layout = stack.layout
+    reader = pymysql.connect(
+        host="127.0.0.1",
+        port=layout.mariadb_port,
+        user=DB_READER,
+        password=layout.reader_password,
+        database=DB_NAME,
     )
+    with reader, reader.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM traffic_accidents")
+        with pytest.raises(pymysql.err.OperationalError, match="command denied"):
+            cur.execute("DELETE FROM traffic_accidents")
+    app = pymysql.connect(
+        host="127.0.0.1", port=layout.mariadb_port, user=DB_USER, password=layout.db_password
+    )
+    with app, app.cursor() as cur:
+        cur.execute("SHOW DATABASES")
+        assert {row[0] for row in cur.fetchall()} == {DB_NAME, "information_schema"}
 
 
-def status(state: Path) -> dict[str, dict[str, Any]]:
-    out = json.loads(trafficha("status", "--json", "--state-dir", str(state)).stdout)
-    return {f"{p['member']}/{p['name']}": p for p in out["processes"]}
+def test_a_crashed_service_is_restarted_but_a_killed_member_stays_down(
+    stack: LocalStack,
+) -> None:
+    processor = next(s for s in stack.members["member2"] if s.name == "processor").process
+    pid = processor.pid()
+    assert pid is not None
+    processor.kill()  # a crash: the supervisor brings it back
+    wait_until(lambda: processor.pid() not in (None, pid), timeout=15, what="the restart")
+
+    assert (
+        trafficha("member", "kill", "member1", "--state-dir", str(stack.state_dir)).returncode == 0
+    )
+    processes = by_name(status(stack))
+    assert all(processes[f"member1-{s}"]["pid"] is None for s in MEMBER_SERVICES)
+    # Stays down: the supervisor leaves a member killed on purpose alone.
+    with pytest.raises(Exception, match="did not become ready"):
+        wait_until(
+            lambda: by_name(status(stack))["member1-collector"]["pid"] is not None,
+            timeout=3,
+            what="member1",
+        )
+    assert (
+        trafficha("member", "start", "member1", "--state-dir", str(stack.state_dir)).returncode == 0
+    )
+    assert all(by_name(status(stack))[f"member1-{s}"]["pid"] for s in MEMBER_SERVICES)
 
 
-async def next_commit(pubsub: aioredis.client.PubSub) -> CommitEvent:
-    async with asyncio.timeout(30):
-        async for message in pubsub.listen():
-            if message["type"] == "message":
-                event = decode_event(message["data"])
-                if isinstance(event, CommitEvent):
-                    return event
-    raise AssertionError("the event channel closed")
-
-
-async def test_up_status_kill_a_member_audit_down(tmp_path: Path) -> None:
-    state = tmp_path / "stack"
-    up = trafficha("up", "--detach", "--port", str(free_port()), "--state-dir", str(state))
-    assert up.returncode == 0, up.stderr
-    layout = LocalStack(state).layout
-    redis = aioredis.Redis(port=layout.redis_port)
-    pubsub = redis.pubsub()
-    await pubsub.subscribe("traffic-stream:events")
-    try:
-        processes = status(state)
-        assert set(processes) == {
-            "central/redis-server",
-            "central/mariadbd",
-            "central/simulator",
-            *(f"{m}/{m}-{s}" for m in MEMBERS for s in ("proxy", "processor", "collector")),
-        }
-        assert all(p["pid"] and pid_alive(p["pid"]) for p in processes.values())
-        assert (state / "stack.json").stat().st_mode & 0o077 == 0  # holds the DB password
-        # The service account works over TCP with the password from the layout.
-        pymysql.connect(
-            host="127.0.0.1",
-            port=layout.mariadb_port,
-            user=DB_USER,
-            password=layout.db_password,
-            database=DB_NAME,
-        ).close()
-        # Data flows from the simulator (playing KEC) through the proxies, the stream and the
-        # processors into MariaDB: in auto mode the source is the real adapter.
-        await next_commit(pubsub)
-        source = json.loads(trafficha("mode", "--state-dir", str(state)).stdout)
-        assert (source["mode"], source["active"]) == ("auto", "real")
-        # A second `up` is idempotent: same pids.
-        assert trafficha("up", "--detach", "--state-dir", str(state)).returncode == 0
-        assert status(state) == processes
-
-        # Kill member1 abruptly: its processes die, and data keeps being committed.
-        assert trafficha("member", "kill", "member1", "--state-dir", str(state)).returncode == 0
-        after_kill = status(state)
-        assert after_kill["member1/member1-collector"]["pid"] is None
-        assert after_kill["member1/member1-processor"]["pid"] is None
-        assert not pid_alive(processes["member1/member1-collector"]["pid"])
-        await next_commit(pubsub)
-        assert trafficha("member", "start", "member1", "--state-dir", str(state)).returncode == 0
-        assert status(state)["member1/member1-processor"]["pid"] is not None
-
-        report = json.loads(trafficha("audit", "--json", "--state-dir", str(state)).stdout)
-        assert report["ok"], report
-        assert report["applied_batches"] >= 2
-        assert report["lost"] == []
-    finally:
-        await pubsub.aclose()  # type: ignore[no-untyped-call]
-        await redis.aclose()
-        down = trafficha("down", "--state-dir", str(state))
-    assert down.returncode == 0, down.stderr
-    assert all(p["pid"] is None for p in status(state).values())
+def test_mode_switches_at_runtime_and_audit_finds_nothing_lost(stack: LocalStack) -> None:
+    state = str(stack.state_dir)
+    shown = json.loads(trafficha("mode", "real", "--state-dir", state).stdout)
+    assert shown["mode"] in ("sim", "real")  # the collector applies it at its next poll
+    wait_until(
+        lambda: json.loads(trafficha("mode", "--state-dir", state).stdout)["active"] == "real",
+        timeout=30,
+        what="the switch to real",
+    )
+    back = json.loads(trafficha("mode", "default", "--state-dir", state).stdout)
+    assert back is not None
+    audit = trafficha("audit", "--json", "--state-dir", state)
+    report = json.loads(audit.stdout)
+    assert audit.returncode == 0, report
+    assert report["applied_batches"] >= 2
+    assert report["lost"] == []

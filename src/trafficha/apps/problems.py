@@ -30,14 +30,19 @@ class InvalidParam(msgspec.Struct, frozen=True):
 
 
 class Problem(
-    msgspec.Struct, frozen=True, omit_defaults=True, rename={"invalid_params": "invalid-params"}
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    rename={"invalid_params": "invalid-params"},
 ):
-    """An RFC 9457 problem document."""
+    """An RFC 9457 problem document (``invalid-params`` only when there are some)."""
 
+    # about:blank: the status says what kind of problem it is (RFC 9457 section 4.2.1).
+    type: str
     title: str
     status: int
     detail: str
-    type: str = "about:blank"
     invalid_params: tuple[InvalidParam, ...] = ()
 
 
@@ -50,7 +55,11 @@ def problem(
 ) -> Response[bytes]:
     """A problem response; the title is the status's standard phrase."""
     doc = Problem(
-        title=HTTPStatus(status).phrase, status=status, detail=detail, invalid_params=tuple(invalid)
+        type="about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        invalid_params=tuple(invalid),
     )
     return Response(
         msgspec.json.encode(doc), status_code=status, media_type=PROBLEM_MEDIA, headers=headers

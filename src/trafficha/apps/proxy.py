@@ -54,7 +54,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from http import HTTPStatus
 from typing import Any, Final, Literal
 from urllib.parse import urlencode
 
@@ -62,11 +61,11 @@ import aiohttp
 import msgspec
 import redis.asyncio as aioredis
 from litestar import Litestar, MediaType, Request, Response, get
-from litestar.exceptions import HTTPException
 from litestar.handlers import HTTPRouteHandler
 from litestar.types import Message, Scope
 from redis.exceptions import RedisError
 
+from trafficha.apps.problems import bad_parameter, exception_handlers, problem
 from trafficha.config import Settings
 from trafficha.connections import redis_client
 from trafficha.errors import ConfigError, ProviderAuthError, ProviderError
@@ -123,7 +122,6 @@ BROWSER_HEADERS: Final = {
 }
 
 JSON_MEDIA: Final = "application/json;charset=UTF-8"
-PROBLEM_MEDIA: Final = "application/problem+json"
 # Litestar appends "; charset=utf-8" to text media types itself.
 METRICS_MEDIA: Final = "text/plain; version=0.0.4"
 
@@ -330,23 +328,6 @@ class UpstreamError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class InvalidParam(msgspec.Struct, frozen=True):
-    name: str
-    reason: str
-
-
-class Problem(
-    msgspec.Struct, frozen=True, omit_defaults=True, rename={"invalid_params": "invalid-params"}
-):
-    """An RFC 9457 problem document."""
-
-    title: str
-    status: int
-    detail: str
-    type: str = "about:blank"
-    invalid_params: tuple[InvalidParam, ...] = ()
 
 
 def _header_safe(text: str, limit: int = 160) -> str:
@@ -821,25 +802,10 @@ def _upstreams(settings: Settings) -> dict[DatasetName, Upstream]:
 # --- the app --------------------------------------------------------------------------------
 
 
-def _problem(
-    status: int,
-    title: str,
-    detail: str,
-    *,
-    invalid: Sequence[InvalidParam] = (),
-    headers: dict[str, str] | None = None,
-) -> Response[bytes]:
-    doc = Problem(title=title, status=status, detail=detail, invalid_params=tuple(invalid))
-    return Response(
-        msgspec.json.encode(doc), status_code=status, media_type=PROBLEM_MEDIA, headers=headers
-    )
-
-
 def _payload(outcome: Outcome) -> Response[bytes]:
     if isinstance(outcome, Unavailable):
-        return _problem(
+        return problem(
             502,
-            "Bad Gateway",
             f"the upstream failed and no cached copy exists: {outcome.reason}",
             headers={"X-Upstream-Error": outcome.reason},
         )
@@ -856,17 +822,12 @@ def _dataset_handler(cache: ProxyCache, upstream: Upstream) -> HTTPRouteHandler:
         try:
             query = normalize_query(spec, request.query_params.multi_items())
         except QueryError as exc:
-            return _problem(
-                400,
-                "Bad Request",
-                f"query parameter {exc.name}: {exc.reason}",
-                invalid=[InvalidParam(exc.name, exc.reason)],
-            )
+            return bad_parameter(exc.name, exc.reason)
         try:
             outcome = await cache.get(upstream, query)
         except StoreError as exc:
             log.warning("cache store unavailable for %s: %s", query.cache_key, exc)
-            return _problem(503, "Service Unavailable", "the proxy's cache store is unavailable")
+            return problem(503, "the proxy's cache store is unavailable")
         return _payload(outcome)
 
     return get(spec.path, name=f"proxy-{spec.name}")(handler)
@@ -901,7 +862,7 @@ def create_app(settings: Settings, *, upstream_timeout: float = UPSTREAM_TIMEOUT
                 media_type=MediaType.JSON,
             )
         down = ", ".join(name for name, ok in checks.items() if not ok)
-        return _problem(503, "Service Unavailable", f"not reachable: {down}")
+        return problem(503, f"not reachable: {down}")
 
     @get("/metrics")
     async def metrics() -> Response[str]:
@@ -914,13 +875,6 @@ def create_app(settings: Settings, *, upstream_timeout: float = UPSTREAM_TIMEOUT
             headers.append((b"x-served-by", cache.served_by.encode()))
             message["headers"] = headers
 
-    def http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
-        return _problem(exc.status_code, _title(exc.status_code), str(exc.detail))
-
-    def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-        log.error("unhandled error on %s", redact_url(str(request.url)), exc_info=exc)
-        return _problem(500, "Internal Server Error", "the proxy failed; see its log")
-
     return Litestar(
         route_handlers=[
             healthz,
@@ -930,14 +884,7 @@ def create_app(settings: Settings, *, upstream_timeout: float = UPSTREAM_TIMEOUT
         ],
         lifespan=[lifespan],
         before_send=[served_by],
-        exception_handlers={HTTPException: http_error, Exception: internal_error},
+        exception_handlers=exception_handlers("proxy"),
         logging_config=None,
         openapi_config=None,
     )
-
-
-def _title(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"

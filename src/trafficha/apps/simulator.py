@@ -63,6 +63,7 @@ import msgspec
 from litestar import Litestar, Request, Response, delete, get, put
 from litestar.types import Scope
 
+from trafficha.apps.problems import InvalidParam, problem
 from trafficha.config import Settings
 from trafficha.kst import now_kst
 from trafficha.models.domain import Accident, TollgateTraffic
@@ -93,7 +94,6 @@ __all__ = [
     "Endpoint",
     "EndpointCounts",
     "FaultSpec",
-    "Problem",
     "ServedIncident",
     "ServedReport",
     "create_app",
@@ -112,7 +112,6 @@ MAX_LATENCY_MS: Final = 600_000
 JSON_TYPE: Final = "application/json;charset=UTF-8"
 XML_TYPE: Final = "application/xml;charset=UTF-8"
 HTML_TYPE: Final = "text/html;charset=UTF-8"
-PROBLEM_TYPE: Final = "application/problem+json"
 
 _HOURLY_SLOTS: Final = int(timedelta(hours=1) / TOLLGATE_SLOT)
 
@@ -163,16 +162,6 @@ class ServedReport(msgspec.Struct, kw_only=True):
     total: int
     incidents: list[ServedIncident]
     endpoints: dict[str, EndpointCounts]
-
-
-class Problem(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """An RFC 9457 problem document; ``field`` names the offending input when there is one."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    field: str | None = None
 
 
 # --- the simulator's state ------------------------------------------------------------------
@@ -433,12 +422,9 @@ def _unavailable() -> Response[bytes]:
     )
 
 
-def _problem(detail: str, *, field: str | None = None, status: int = 400) -> Response[bytes]:
-    # about:blank: the status says it all (RFC 9457 section 4.2.1); `field` says where.
-    problem = Problem(
-        type="about:blank", title="Bad Request", status=status, detail=detail, field=field
-    )
-    return Response(msgspec.json.encode(problem), status_code=status, media_type=PROBLEM_TYPE)
+def _problem(detail: str, *, field: str | None = None) -> Response[bytes]:
+    invalid = [InvalidParam(field, detail)] if field else []
+    return problem(400, detail, invalid=invalid)
 
 
 def _json(value: object) -> Response[bytes]:
