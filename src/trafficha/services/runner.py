@@ -133,6 +133,8 @@ async def serve_app(app: Any, settings: Settings, *, heartbeat: str | None = Non
         access_log=False,
         loop="uvloop",
         http="httptools",
+        # Open event streams never end by themselves: don't wait on them at shutdown.
+        timeout_graceful_shutdown=2,
     )
     server = uvicorn.Server(config)
     if heartbeat is None:

@@ -1,0 +1,92 @@
+"""Read queries of the data API beyond the original's five (those are in :mod:`.queries`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Final
+
+import msgspec
+
+from trafficha.store.dedup import from_db_time
+from trafficha.store.queries import StoreLike, TollgateSlot, _fetch, _float, _micros
+
+__all__ = ["SERIES_WINDOW", "TollgateVolumes", "tollgate_volumes"]
+
+SERIES_WINDOW: Final = timedelta(hours=3)
+
+
+class TollgateVolumes(msgspec.Struct, frozen=True, kw_only=True):
+    """A tollgate, where it is (None when KEC gave no location) and its recent slots."""
+
+    unit_code: str
+    unit_name: str
+    route_no: str | None
+    route_name: str | None
+    lat: float | None
+    lon: float | None
+    series: list[TollgateSlot]
+    """Oldest first; each slot summed over directions, payment types and vehicle classes."""
+
+    @property
+    def latest(self) -> TollgateSlot | None:
+        return self.series[-1] if self.series else None
+
+
+async def tollgate_volumes(
+    source: StoreLike, window: timedelta = SERIES_WINDOW
+) -> list[TollgateVolumes]:
+    """Every known tollgate with its slots from ``window`` before the newest slot stored (for
+    any tollgate) up to it, ordered by unit code.
+
+    Known means listed in ``tollgates`` or having traffic in the window: a tollgate with
+    traffic but no list row still appears (named after its traffic rows, without location).
+    Two queries in all, whatever the number of tollgates.
+    """
+    if window <= timedelta(0):
+        raise ValueError("window must be positive")
+    listed = await _fetch(
+        source,
+        "reading tollgates",
+        "SELECT unit_code, unit_name, route_no, route_name, lat, lon FROM tollgates",
+    )
+    slots = await _fetch(
+        source,
+        "reading tollgate volumes",
+        "SELECT t.unit_code, t.slot_at, SUM(t.traffic_amount), MAX(t.unit_name) "
+        "FROM tollgate_traffic_history t "
+        "JOIN (SELECT MAX(slot_at) AS newest FROM tollgate_traffic_history) n "
+        "ON t.slot_at >= n.newest - INTERVAL %s MICROSECOND AND t.slot_at <= n.newest "
+        "GROUP BY t.unit_code, t.slot_at ORDER BY t.unit_code, t.slot_at",
+        [_micros(window)],
+    )
+    series: dict[str, list[TollgateSlot]] = {}
+    names: dict[str, str] = {}
+    for unit_code, slot_at, amount, unit_name in slots:
+        series.setdefault(unit_code, []).append(
+            TollgateSlot(
+                slot_at=from_db_time(slot_at),
+                traffic_amount=None if amount is None else int(amount),
+            )
+        )
+        names[unit_code] = unit_name
+    gates: dict[str, TollgateVolumes] = {}
+    for row in listed:
+        gates[row[0]] = _gate(row, series.get(row[0], []))
+    for unit_code, slots_of in series.items():
+        if unit_code not in gates:
+            gates[unit_code] = _gate(
+                (unit_code, names[unit_code], None, None, None, None), slots_of
+            )
+    return [gates[code] for code in sorted(gates)]
+
+
+def _gate(row: tuple[Any, ...], series: list[TollgateSlot]) -> TollgateVolumes:
+    return TollgateVolumes(
+        unit_code=row[0],
+        unit_name=row[1],
+        route_no=row[2],
+        route_name=row[3],
+        lat=_float(row[4]),
+        lon=_float(row[5]),
+        series=series,
+    )
