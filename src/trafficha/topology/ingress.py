@@ -50,6 +50,8 @@ defaults
 frontend ingress
     bind {bind}:{port}
     monitor-uri /ingress/healthz
+    # The client's own X-Forwarded-For is not trusted: the gateways rate-limit by it.
+    http-request del-header X-Forwarded-For
     acl event_stream path_beg /api/events
     use_backend gateways_events if event_stream
     default_backend gateways

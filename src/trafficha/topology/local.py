@@ -275,6 +275,8 @@ class LocalStack:
         if service.process.alive():
             return
         env = self.service_env(service.member, service.name)
+        if service.port is not None:
+            env["PORT"] = str(service.port)
         url = service.health_url
         if url is None:
             service.process.start(env=env)

@@ -1,0 +1,213 @@
+"""The gateway app: Litestar for its own small routes, raw ASGI for everything it serves."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import msgspec
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.exceptions import HTTPException, NotFoundException, TooManyRequestsException
+from litestar.types import Message, Receive, Scope, Send
+
+from trafficha.apps.gateway.forward import Forwarder
+from trafficha.apps.gateway.metrics import GatewayMetrics
+from trafficha.apps.gateway.ratelimit import TokenBuckets, client_address
+from trafficha.apps.gateway.spa import SpaFiles, default_dist_dir, has_dot_segment
+from trafficha.apps.gateway.upstreams import UpstreamPool
+from trafficha.apps.metrics import METRICS_MEDIA
+from trafficha.apps.problems import exception_handlers, problem
+from trafficha.config import Settings
+from trafficha.errors import ConfigError
+
+__all__ = ["CONTENT_SECURITY_POLICY", "Gateway", "create_app"]
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY: Final = (
+    "default-src 'self'; "
+    # https: only for optional online map tiles; the offline map needs none of it.
+    "img-src 'self' data: https:; "
+    # Leaflet positions map panes and markers with inline styles.
+    "style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; "
+    "script-src 'self'; "
+    "object-src 'none'; "
+    "frame-ancestors 'none'; "
+    "base-uri 'self'"
+)
+_SECURITY_HEADERS: Final = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+_CSP_HEADER: Final = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+# Forwarded to the data API; everything else under / is the dashboard.
+_FORWARDED_PREFIXES: Final = ("/api/", "/schema/")
+_FORWARDED_EXACT: Final = frozenset({"/api", "/schema"})
+# The gateway's own routes, served by Litestar; every other path takes the raw ASGI path.
+_OWN_ROUTES: Final = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class Gateway:
+    """The gateway's parts: upstreams, forwarding, rate limit, dashboard files, figures."""
+
+    def __init__(self, settings: Settings) -> None:
+        urls = settings.data_api_urls
+        if not urls:
+            raise ConfigError("DATA_API_SERVICE_URL: the gateway needs at least one data API")
+        self.member = settings.member_name
+        self.pool = UpstreamPool(
+            urls,
+            eject_after=settings.gateway_eject_after,
+            eject_for=settings.gateway_eject_for.total_seconds(),
+        )
+        self.metrics = GatewayMetrics(self.pool)
+        self.forward = Forwarder(
+            self.pool,
+            self.metrics,
+            member=settings.member_name,
+            timeout=settings.gateway_timeout.total_seconds(),
+        )
+        self.limits = TokenBuckets(float(settings.gateway_rate_limit))
+        dist = Path(settings.spa_dist_dir) if settings.spa_dist_dir else default_dist_dir()
+        self.spa = SpaFiles(dist)
+        served_by = f"{settings.member_name}/gateway".encode()
+        self._always = [*_SECURITY_HEADERS, (b"x-served-by-gateway", self.member.encode())]
+        self._served_by = (b"x-served-by", served_by)
+        self.error_handlers = exception_handlers("gateway")
+
+    async def serve(self, scope: Any, receive: Receive, send: Send) -> None:
+        """Every request that is not one of the gateway's own routes, in raw ASGI."""
+        started = False
+
+        async def send_decorated(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                self.decorate(message)
+            await send(message)
+
+        try:
+            await self._dispatch(scope, receive, send_decorated)
+        except Exception as exc:
+            if started:
+                raise  # too late for a problem document: uvicorn drops the connection
+            await self._answer_error(scope, receive, send_decorated, exc)
+
+    async def _dispatch(self, scope: Any, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]  # decoded by the server: %2e%2e is already ".." here
+        if has_dot_segment(path):
+            raise NotFoundException(detail="no such path")
+        self._limit(scope)
+        if path in _FORWARDED_EXACT or path.startswith(_FORWARDED_PREFIXES):
+            await self.forward(scope, receive, send)
+        else:
+            await self.spa(scope, send, path)
+
+    async def _answer_error(self, scope: Any, receive: Receive, send: Send, exc: Exception) -> None:
+        """The problem document Litestar's own routes would answer for ``exc``."""
+        handler = self.error_handlers[
+            HTTPException if isinstance(exc, HTTPException) else Exception
+        ]
+        request: Request[Any, Any, Any] = Request(scope, receive)
+        response = handler(request, exc)
+        await response.to_asgi_response(None, request)(scope, receive, send)
+
+    def _limit(self, scope: Any) -> None:
+        wait = self.limits.take(client_address(scope))
+        if wait:
+            self.metrics.rate_limited += 1
+            raise TooManyRequestsException(
+                detail="too many requests from this client; slow down",
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
+            )
+
+    async def add_headers(self, message: Message, _scope: Scope) -> None:
+        """Litestar's ``before_send`` hook for the gateway's own routes."""
+        if message["type"] == "http.response.start":
+            self.decorate(message)
+
+    def decorate(self, message: Any) -> None:
+        """On every response: security headers, who served it, and a CSP on HTML."""
+        headers = list(message.get("headers", []))
+        named = html = False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == b"content-type":
+                html = value.startswith(b"text/html")
+            elif lowered == b"x-served-by":
+                named = True
+        headers += self._always
+        if not named:
+            # Nothing from a data API in this answer: only the gateway is named.
+            headers.append(self._served_by)
+        if html:
+            headers.append(_CSP_HEADER)
+        message["headers"] = headers
+
+
+class _GatewayApp(Litestar):
+    """Litestar for the gateway's own routes; every other request goes straight to the raw
+    ASGI path, skipping Litestar's routing and middleware: measured, a forwarded request costs
+    about a quarter less than through an ``asgi`` mount (some 30 % more requests per second)."""
+
+    def __init__(self, gateway: Gateway, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gateway = gateway
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") not in _OWN_ROUTES:
+            await self.gateway.serve(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings) -> Litestar:
+    """The gateway; its upstream session lives in the app's lifespan.
+
+    Raises:
+        ConfigError: no data-API upstream is configured.
+    """
+    gateway = Gateway(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        await gateway.forward.open()
+        try:
+            yield
+        finally:
+            await gateway.forward.close()
+
+    @get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "gateway", "member": settings.member_name}
+
+    @get("/readyz")
+    async def readyz() -> Response[bytes]:
+        upstreams = await gateway.forward.probe()
+        if any(upstreams.values()):
+            body = {"status": "ready", "upstreams": upstreams}
+            return Response(msgspec.json.encode(body), media_type=MediaType.JSON)
+        return problem(503, "no data API answers its /healthz")
+
+    @get("/metrics")
+    async def metrics() -> Response[str]:
+        text = gateway.metrics.render(rate_limit_clients=len(gateway.limits))
+        return Response(text, media_type=METRICS_MEDIA)
+
+    return _GatewayApp(
+        gateway,
+        route_handlers=[healthz, readyz, metrics],
+        lifespan=[lifespan],
+        before_send=[gateway.add_headers],
+        exception_handlers=gateway.error_handlers,
+        # /schema belongs to the data API (forwarded); the gateway publishes no schema of its own.
+        openapi_config=None,
+        # The service configures logging itself (trafficha.logs); Litestar must not replace it.
+        logging_config=None,
+    )

@@ -1,0 +1,790 @@
+"""The gateway as real processes, in front of real data APIs (and a port nobody listens on).
+
+Two data APIs (member1, member2) share one Redis and one migrated MariaDB database, as the
+members do. Each test starts the gateways it needs with its own settings — upstream order,
+timeouts, ejection, rate limit, dashboard directory — so outlier state never leaks between
+tests. A dead upstream is a free port with nothing listening; a failing one is a data API whose
+MariaDB is such a port (it starts, answers /healthz, and answers 503 on data endpoints); a slow
+one is a data API stopped with SIGSTOP (the kernel accepts the connection, nobody answers).
+
+The pure parts (upstream pool, token buckets) are checked at the end with a fake clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import msgspec
+import pytest
+from yarl import URL
+
+from tests.conftest import Database
+from tests.support.services import Running, Services
+from tests.support.wait import eventually
+from trafficha.apps.gateway.ratelimit import TokenBuckets
+from trafficha.apps.gateway.upstreams import UpstreamPool
+from trafficha.store import DedupStore
+from trafficha.topology.processes import free_port
+from trafficha.topology.servers import MariaDBServer, RedisServer
+
+pytestmark = pytest.mark.integration
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Apis:
+    """The module's data APIs and the environment a data API of this module needs."""
+
+    member1: str
+    member2: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def gateway_database(
+    mariadb_server: MariaDBServer, db_account: tuple[str, str]
+) -> Iterator[Database]:
+    """One database for the module's data APIs."""
+    user, password = db_account
+    name = f"t{uuid.uuid4().hex[:12]}"
+    with mariadb_server.admin() as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    yield Database("127.0.0.1", mariadb_server.port, user, password, name)
+    with mariadb_server.admin() as conn, conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture(scope="module")
+async def migrated(gateway_database: Database) -> Database:
+    """The database with its tables (the processor migrates in a stack, not the data API)."""
+    db = gateway_database
+    async with await DedupStore.open(db.host, db.port, db.user, db.password, db.name) as store:
+        await store.migrate()
+    return db
+
+
+@pytest.fixture(scope="module")
+def service_env(migrated: Database, redis_server: RedisServer) -> dict[str, str]:
+    db = migrated
+    return {
+        **os.environ,
+        "LOG_LEVEL": "INFO",
+        "REDIS_ADDR": redis_server.addr,
+        "DB_HOST": db.addr,
+        "DB_USER": db.user,
+        "DB_PASSWORD": db.password,
+        "DB_NAME": db.name,
+        # Keys of this module's own (heartbeats, data version, events).
+        "STREAM_KEY": f"t{uuid.uuid4().hex[:12]}",
+    }
+
+
+@pytest.fixture(scope="module")
+def apis(tmp_path_factory: pytest.TempPathFactory, service_env: dict[str, str]) -> Iterator[Apis]:
+    services = Services(tmp_path_factory.mktemp("data-apis"))
+    try:
+        urls = [
+            services.start("data-api", {**service_env, "MEMBER_NAME": member}, http=True).url
+            for member in ("member1", "member2")
+        ]
+        member1, member2 = urls
+        assert member1 is not None
+        assert member2 is not None
+        yield Apis(member1, member2, service_env)
+    finally:
+        services.stop_all()
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    """The test's own processes (gateways, a data API to kill), stopped at its end."""
+    group = Services(tmp_path)
+    yield group
+    group.stop_all()
+
+
+@pytest.fixture
+def start_gateway(services: Services, apis: Apis) -> Callable[..., str]:
+    """Start a gateway (member1) before the given upstreams; returns its base URL."""
+
+    def start(*upstreams: str, **settings: str) -> str:
+        env = {
+            **apis.env,
+            "MEMBER_NAME": "member1",
+            "DATA_API_SERVICE_URL": ",".join(upstreams),
+            **settings,
+        }
+        url = services.start("gateway", env, http=True).url
+        assert url is not None
+        return url
+
+    return start
+
+
+@pytest.fixture(scope="module")
+def dead() -> str:
+    """An upstream that refuses connections: a free port nobody listens on."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    # limit=0: a burst of 200 is 200 concurrent requests, not 100 and a queue.
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=aiohttp.ClientTimeout(total=30)
+    ) as session:
+        yield session
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+async def get(
+    http: aiohttp.ClientSession,
+    url: str | URL,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    async with http.request(method, url, headers=headers, allow_redirects=False) as response:
+        body = await response.read()
+        return Answer(response.status, {k.lower(): v for k, v in response.headers.items()}, body)
+
+
+def raw(base: str, path: str) -> URL:
+    """A URL sent exactly as written: no client-side normalization of ``..`` or escapes."""
+    return URL(base + path, encoded=True)
+
+
+async def metrics(http: aiohttp.ClientSession, gateway: str) -> dict[str, float]:
+    """The gateway's samples, keyed ``name{labels}`` as exposed."""
+    answer = await get(http, f"{gateway}/metrics")
+    assert answer.status == 200
+    samples: dict[str, float] = {}
+    for line in answer.body.decode().splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.rsplit(" ", 1)
+            samples[key] = float(value)
+    return samples
+
+
+def attempts(samples: dict[str, float], upstream: str, outcome: str) -> float:
+    key = f'trafficha_gateway_upstream_requests_total{{upstream="{upstream}",outcome="{outcome}"}}'
+    return samples[key]
+
+
+def per_upstream(samples: dict[str, float], name: str, upstream: str) -> float:
+    return samples[f'trafficha_gateway_{name}{{upstream="{upstream}"}}']
+
+
+def problem_of(answer: Answer) -> dict[str, object]:
+    assert answer.header("Content-Type") == "application/problem+json", answer
+    doc = msgspec.json.decode(answer.body)
+    assert isinstance(doc, dict)
+    assert doc["status"] == answer.status
+    return doc
+
+
+def assert_secure(answer: Answer, *, html: bool) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        assert answer.header(name) == value, (name, answer.headers)
+    csp = answer.header("Content-Security-Policy")
+    if html:
+        assert csp is not None
+        for directive in (
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: https:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'self'",
+        ):
+            assert directive in csp, directive
+    else:
+        assert csp is None
+
+
+# --- forwarding -----------------------------------------------------------------------------
+
+
+async def test_forwards_path_query_and_headers(
+    http: aiohttp.ClientSession, apis: Apis, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(apis.member2)
+
+    answer = await get(http, f"{gateway}/api/accidents/latest?limit=5&route=0010")
+    assert answer.status == 200, answer
+    assert answer.header("Content-Type") == "application/json"
+    assert msgspec.json.decode(answer.body) == []
+    # The data API's own headers go through; the length is the body's.
+    assert answer.header("X-Cache") in ("hit", "miss")
+    assert answer.header("Content-Length") == str(len(answer.body))
+    # Both hops named, together and apart.
+    assert answer.header("X-Served-By") == "member1/gateway, member2/data-api"
+    assert answer.header("X-Served-By-Gateway") == "member1"
+    assert answer.header("X-Served-By-Data-Api") == "member2"
+    assert_secure(answer, html=False)
+
+    # The query reaches the data API as sent: its 400 names the parameter, and a 4xx is the
+    # data API's answer, relayed as it is rather than retried.
+    bad = await get(http, f"{gateway}/api/accidents/latest?limit=nope")
+    assert bad.status == 400
+    assert "limit" in str(problem_of(bad)["detail"])
+    assert bad.header("X-Served-By") == "member1/gateway, member2/data-api"
+
+    # The data API's schema is served through the gateway too (the dashboard links to it).
+    schema = await get(http, f"{gateway}/schema/openapi.json")
+    assert schema.status == 200
+    assert "/api/accidents/latest" in msgspec.json.decode(schema.body)["paths"]
+
+    # An unknown API path is the data API's 404, not the dashboard's index.html.
+    unknown = await get(http, f"{gateway}/api/no-such-thing")
+    assert unknown.status == 404
+    assert unknown.header("X-Served-By-Data-Api") == "member2"
+
+    samples = await metrics(http, gateway)
+    assert attempts(samples, apis.member2, "ok") == 4
+    assert samples["trafficha_gateway_retries_total"] == 0
+
+
+async def test_other_methods_are_refused(
+    http: aiohttp.ClientSession, apis: Apis, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(apis.member1)
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        answer = await get(http, f"{gateway}/api/ha/status", method=method)
+        assert answer.status == 405, method
+        assert answer.header("Allow") == "GET"
+        assert method in str(problem_of(answer)["detail"])
+        assert_secure(answer, html=False)
+    samples = await metrics(http, gateway)
+    assert attempts(samples, apis.member1, "ok") == 0  # nothing was forwarded
+
+
+# --- failover and ejection ------------------------------------------------------------------
+
+
+async def test_dead_first_upstream_costs_no_failed_request(
+    http: aiohttp.ClientSession, apis: Apis, dead: str, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(dead, apis.member2)
+
+    answers = await asyncio.gather(*(get(http, f"{gateway}/api/ha/status") for _ in range(200)))
+
+    assert [a.status for a in answers] == [200] * 200
+    assert {a.header("X-Served-By") for a in answers} == {"member1/gateway, member2/data-api"}
+    samples = await metrics(http, gateway)
+    assert attempts(samples, apis.member2, "ok") == 200
+    # Every request that tried the dead one first moved on to member2.
+    refused = attempts(samples, dead, "connect_error")
+    assert refused >= 2
+    assert samples["trafficha_gateway_retries_total"] == refused
+    assert per_upstream(samples, "upstream_ejections_total", dead) == 1
+    assert per_upstream(samples, "upstream_ejected", dead) == 1
+
+
+async def test_5xx_is_answered_by_the_next_upstream(
+    http: aiohttp.ClientSession,
+    apis: Apis,
+    services: Services,
+    start_gateway: Callable[..., str],
+) -> None:
+    # A data API whose MariaDB is gone: alive, but every data endpoint answers 503.
+    broken = services.start(
+        "data-api",
+        {**apis.env, "MEMBER_NAME": "member1", "DB_HOST": f"127.0.0.1:{free_port()}"},
+        http=True,
+    ).url
+    assert broken is not None
+    direct = await get(http, f"{broken}/api/accidents/stats")
+    assert direct.status == 503
+    gateway = start_gateway(broken, apis.member2, GATEWAY_EJECT_AFTER="100")
+
+    answers = [await get(http, f"{gateway}/api/accidents/stats") for _ in range(3)]
+
+    for answer in answers:
+        assert answer.status == 200, answer
+        assert answer.header("X-Served-By") == "member1/gateway, member2/data-api"
+    samples = await metrics(http, gateway)
+    assert attempts(samples, broken, "http_5xx") == 3
+    assert attempts(samples, apis.member2, "ok") == 3
+
+
+async def test_when_every_upstream_fails_the_last_5xx_is_relayed(
+    http: aiohttp.ClientSession,
+    apis: Apis,
+    dead: str,
+    services: Services,
+    start_gateway: Callable[..., str],
+) -> None:
+    broken = services.start(
+        "data-api",
+        {**apis.env, "MEMBER_NAME": "member2", "DB_HOST": f"127.0.0.1:{free_port()}"},
+        http=True,
+    ).url
+    assert broken is not None
+    gateway = start_gateway(dead, broken)
+
+    answer = await get(http, f"{gateway}/api/accidents/stats")
+
+    # The data API's own account of the failure beats a bare 502.
+    assert answer.status == 503
+    problem_of(answer)
+    assert answer.header("X-Served-By") == "member1/gateway, member2/data-api"
+
+
+async def test_no_upstream_answers_502(
+    http: aiohttp.ClientSession, dead: str, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(dead)
+
+    answer = await get(http, f"{gateway}/api/ha/status")
+
+    assert answer.status == 502
+    assert "no data API answered" in str(problem_of(answer)["detail"])
+    assert answer.header("X-Served-By") == "member1/gateway"
+    assert answer.header("X-Served-By-Gateway") == "member1"
+    assert answer.header("X-Served-By-Data-Api") is None
+    assert_secure(answer, html=False)
+    ready = await get(http, f"{gateway}/readyz")
+    assert ready.status == 503
+    problem_of(ready)
+    samples = await metrics(http, gateway)
+    assert samples["trafficha_gateway_unanswered_total"] == 1
+
+
+async def test_readyz_and_healthz(
+    http: aiohttp.ClientSession, apis: Apis, dead: str, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(dead, apis.member1)
+
+    health = await get(http, f"{gateway}/healthz")
+    ready = await get(http, f"{gateway}/readyz")
+
+    assert health.status == 200
+    assert msgspec.json.decode(health.body)["service"] == "gateway"
+    assert_secure(health, html=False)
+    assert ready.status == 200
+    assert msgspec.json.decode(ready.body)["upstreams"] == {dead: False, apis.member1: True}
+
+
+async def test_ejected_upstream_is_left_out_for_eject_for(
+    http: aiohttp.ClientSession, apis: Apis, dead: str, start_gateway: Callable[..., str]
+) -> None:
+    eject_for = 1.0
+    gateway = start_gateway(
+        dead, apis.member2, GATEWAY_EJECT_AFTER="2", GATEWAY_EJECT_FOR=f"{eject_for:g}s"
+    )
+    url = f"{gateway}/api/ha/status"
+
+    async def refused() -> float:
+        return attempts(await metrics(http, gateway), dead, "connect_error")
+
+    # Sequential requests: the first two try the dead upstream (and move on), the second ejects.
+    assert (await get(http, url)).status == 200
+    assert await refused() == 1
+    ejecting_from = time.monotonic()
+    assert (await get(http, url)).status == 200
+    ejected_by = time.monotonic()
+    samples = await metrics(http, gateway)
+    assert attempts(samples, dead, "connect_error") == 2
+    assert per_upstream(samples, "upstream_ejections_total", dead) == 1
+    assert per_upstream(samples, "upstream_ejected", dead) == 1
+
+    # Requests go on; the dead upstream is not tried again until the ejection is over.
+    sent = 0
+    while await refused() == 2:
+        assert time.monotonic() - ejecting_from < eject_for + 5, "never tried again"
+        answer = await get(http, url)
+        assert answer.status == 200
+        assert answer.header("X-Served-By-Data-Api") == "member2"
+        sent += 1
+    tried_again_by = time.monotonic()
+    assert tried_again_by - ejecting_from >= eject_for
+    assert tried_again_by - ejected_by <= eject_for + 1.0
+    assert sent > 10  # requests kept coming all along, none of them on the dead upstream
+
+    # Back on probation: that one failure ejected it again at once.
+    samples = await metrics(http, gateway)
+    assert attempts(samples, dead, "connect_error") == 3
+    assert per_upstream(samples, "upstream_ejections_total", dead) == 2
+    assert samples["trafficha_gateway_retries_total"] == 3
+
+
+async def test_slow_upstream_times_out_to_the_next(
+    http: aiohttp.ClientSession,
+    apis: Apis,
+    services: Services,
+    start_gateway: Callable[..., str],
+) -> None:
+    # A data API that is stopped (SIGSTOP) accepts connections in the kernel but never answers.
+    frozen = services.start("data-api", {**apis.env, "MEMBER_NAME": "member1"}, http=True)
+    assert frozen.url is not None
+    gateway = start_gateway(frozen.url, apis.member2, GATEWAY_TIMEOUT="300ms")
+    frozen.proc.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        answer = await get(http, f"{gateway}/api/ha/status")
+        took = time.monotonic() - started
+    finally:
+        frozen.proc.send_signal(signal.SIGCONT)
+
+    assert answer.status == 200
+    assert answer.header("X-Served-By-Data-Api") == "member2"
+    assert 0.3 <= took < 2.0
+    samples = await metrics(http, gateway)
+    assert attempts(samples, frozen.url, "timeout") == 1
+
+
+# --- event stream ---------------------------------------------------------------------------
+
+
+async def test_event_stream_is_relayed_and_ends_with_its_upstream(
+    http: aiohttp.ClientSession,
+    apis: Apis,
+    dead: str,
+    services: Services,
+    start_gateway: Callable[..., str],
+) -> None:
+    doomed: Running = services.start("data-api", {**apis.env, "MEMBER_NAME": "member2"}, http=True)
+    assert doomed.url is not None
+    # The dead upstream first: connecting to the stream fails over too. A short timeout: the
+    # stream must outlive it.
+    gateway = start_gateway(dead, doomed.url, GATEWAY_TIMEOUT="500ms")
+
+    async with http.get(f"{gateway}/api/events") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        assert response.headers["Cache-Control"] == "no-cache"
+        assert response.headers["X-Accel-Buffering"] == "no"
+        assert response.headers["X-Served-By"] == "member1/gateway, member2/data-api"
+        assert "Content-Length" not in response.headers
+        received = b""
+        async with asyncio.timeout(10):
+            while b"event: hello" not in received:
+                received += await response.content.readany()
+        samples = await metrics(http, gateway)
+        assert samples["trafficha_gateway_event_streams_open"] == 1
+
+        # Open well past GATEWAY_TIMEOUT: a started stream has no deadline.
+        assert await _open_for(response, 1.5), "the stream ended while its upstream was alive"
+
+        # The upstream dies: the gateway ends the client's stream, so EventSource reconnects.
+        doomed.proc.send_signal(signal.SIGKILL)
+        doomed.proc.wait(timeout=10)
+        async with asyncio.timeout(5):
+            while await response.content.readany():
+                pass
+        assert response.content.at_eof()
+
+    samples = await metrics(http, gateway)
+    assert samples["trafficha_gateway_event_streams_open"] == 0
+    assert samples["trafficha_gateway_event_streams_total"] == 1
+    assert attempts(samples, dead, "connect_error") == 1
+
+
+async def _open_for(response: aiohttp.ClientResponse, seconds: float) -> bool:
+    """Whether the stream is still open after ``seconds`` (whatever events came meanwhile)."""
+    try:
+        async with asyncio.timeout(seconds):
+            while await response.content.readany():
+                pass
+    except TimeoutError:
+        return True
+    return False
+
+
+async def test_client_leaving_closes_the_upstream_stream(
+    http: aiohttp.ClientSession, apis: Apis, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(apis.member1)
+    async with http.get(f"{gateway}/api/events") as response:
+        assert response.status == 200
+        async with asyncio.timeout(10):
+            while b"event: hello" not in await response.content.readany():
+                pass
+    # The client went away; the gateway notices without waiting for the next event.
+
+    async def closed() -> bool:
+        return (await metrics(http, gateway))["trafficha_gateway_event_streams_open"] == 0
+
+    await eventually(closed, timeout=5, interval=0.05)
+
+
+# --- rate limit -----------------------------------------------------------------------------
+
+
+async def test_rate_limit_per_client(
+    http: aiohttp.ClientSession, apis: Apis, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(apis.member1, GATEWAY_RATE_LIMIT="5")
+    url = f"{gateway}/api/ha/status"
+    first = {"X-Forwarded-For": "203.0.113.7, 10.0.0.1"}
+
+    started = time.monotonic()
+    answers = [await get(http, url, headers=first) for _ in range(30)]
+    elapsed = time.monotonic() - started
+
+    statuses = [a.status for a in answers]
+    assert statuses[:10] == [200] * 10  # the burst: twice the rate
+    allowed = statuses.count(200)
+    assert allowed <= 10 + 5 * elapsed + 1
+    limited = [a for a in answers if a.status == 429]
+    assert limited
+    for answer in limited:
+        assert int(answer.header("Retry-After") or "0") >= 1
+        assert "too many requests" in str(problem_of(answer)["detail"])
+        assert answer.header("X-Served-By") == "member1/gateway"
+        assert_secure(answer, html=False)
+
+    # Another client (another first address) has a bucket of its own; probes are never limited.
+    other = await get(http, url, headers={"X-Forwarded-For": "198.51.100.9"})
+    assert other.status == 200
+    assert all([(await get(http, f"{gateway}/healthz")).status == 200 for _ in range(20)])
+    samples = await metrics(http, gateway)
+    assert samples["trafficha_gateway_rate_limited_total"] == len(limited)
+    assert samples["trafficha_gateway_rate_limit_clients"] >= 2
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dashboard build, with a file beside it that must never be served."""
+    top = tmp_path_factory.mktemp("spa")
+    (top / "pyproject.toml").write_text("SECRET-MARKER outside the build\n")
+    build = top / "dist"
+    (build / "assets").mkdir(parents=True)
+    (build / "index.html").write_text(
+        '<!doctype html><html><head><script type="module" src="/assets/index-4f9a1c.js">'
+        '</script></head><body><div id="root">INDEX-MARKER</div></body></html>'
+    )
+    (build / "assets" / "index-4f9a1c.js").write_text("console.log('ASSET-MARKER');\n")
+    (build / "favicon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    # Symlinks out of the build: resolved, they lie outside, so they are refused.
+    (build / "escape.txt").symlink_to(top / "pyproject.toml")
+    (build / "escape").symlink_to(top / "pyproject.toml")
+    return build
+
+
+@pytest.fixture(scope="module")
+def spa_gateway(tmp_path_factory: pytest.TempPathFactory, apis: Apis, dist: Path) -> Iterator[str]:
+    services = Services(tmp_path_factory.mktemp("spa-gateway"))
+    try:
+        env = {
+            **apis.env,
+            "MEMBER_NAME": "member1",
+            "DATA_API_SERVICE_URL": apis.member1,
+            "SPA_DIST_DIR": str(dist),
+        }
+        url = services.start("gateway", env, http=True).url
+        assert url is not None
+        yield url
+    finally:
+        services.stop_all()
+
+
+async def test_dashboard_files_routes_and_caching(
+    http: aiohttp.ClientSession, spa_gateway: str
+) -> None:
+    gateway = spa_gateway
+
+    index = await get(http, f"{gateway}/")
+    assert index.status == 200
+    assert b"INDEX-MARKER" in index.body
+    assert index.header("Content-Type") == "text/html; charset=utf-8"
+    assert index.header("Cache-Control") == "no-cache"
+    assert_secure(index, html=True)
+    assert index.header("X-Served-By") == "member1/gateway"
+
+    asset = await get(http, f"{gateway}/assets/index-4f9a1c.js")
+    assert asset.status == 200
+    assert b"ASSET-MARKER" in asset.body
+    assert asset.header("Content-Type") == "text/javascript; charset=utf-8"
+    assert asset.header("Cache-Control") == "public, max-age=31536000, immutable"
+    assert_secure(asset, html=False)
+
+    icon = await get(http, f"{gateway}/favicon.svg")
+    assert icon.status == 200
+    assert icon.header("Content-Type") == "image/svg+xml"
+    assert icon.header("Cache-Control") == "no-cache"
+
+    # Client-side routes get index.html; a missing file-like path is a 404, never HTML.
+    for route in ("/accidents", "/map/route/0010", "/index.html"):
+        page = await get(http, gateway + route)
+        assert page.status == 200, route
+        assert b"INDEX-MARKER" in page.body
+    for missing in ("/assets/gone-123.js", "/robots.txt"):
+        answer = await get(http, gateway + missing)
+        assert answer.status == 404, missing
+        problem_of(answer)
+
+    # Revalidation: the same ETag is a 304 without a body.
+    etag = index.header("ETag")
+    assert etag
+    again = await get(http, f"{gateway}/", headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.body == b""
+
+    head = await get(http, f"{gateway}/", method="HEAD")
+    assert head.status == 200
+    assert head.body == b""
+    refused = await get(http, f"{gateway}/", method="POST")
+    assert refused.status == 405
+    problem_of(refused)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../pyproject.toml",
+        "/%2e%2e/pyproject.toml",
+        "/%2E%2E/pyproject.toml",
+        "/assets/../../pyproject.toml",
+        "/assets/%2e%2e/%2e%2e/pyproject.toml",
+        "/..%2fpyproject.toml",
+        "/%2e%2e%2fpyproject.toml",
+        "/./index.html",
+        "/api/../pyproject.toml",
+        "/api/%2e%2e/healthz",
+        "/escape.txt",
+        "/escape",
+    ],
+)
+async def test_path_traversal_is_refused(
+    http: aiohttp.ClientSession, spa_gateway: str, path: str
+) -> None:
+    answer = await get(http, raw(spa_gateway, path))
+
+    assert b"SECRET-MARKER" not in answer.body
+    if path == "/escape":
+        # Not a file of the build, so a client-side route: index.html, not the target.
+        assert answer.status == 200
+        assert b"INDEX-MARKER" in answer.body
+    else:
+        assert answer.status == 404, (path, answer)
+        problem_of(answer)
+
+
+async def test_no_build_page(
+    http: aiohttp.ClientSession, apis: Apis, tmp_path: Path, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(apis.member1, SPA_DIST_DIR=str(tmp_path / "no-such-dist"))
+
+    for path in ("/", "/accidents"):
+        page = await get(http, gateway + path)
+        assert page.status == 200
+        assert page.header("Content-Type") == "text/html; charset=utf-8"
+        assert_secure(page, html=True)
+        text = page.body.decode()
+        korean, english = text.index("대시보드 빌드가 없습니다"), text.index("build is missing")
+        assert korean < english
+        assert "make up" in text
+        assert 'href="/api/ha/status"' in text
+        assert 'href="/schema/openapi.json"' in text
+    missing = await get(http, f"{gateway}/assets/index-1.js")
+    assert missing.status == 404
+    # The API is unaffected.
+    assert (await get(http, f"{gateway}/api/ha/status")).status == 200
+
+
+# --- the pure parts, with a fake clock -------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pool_ejects_after_consecutive_failures_and_probes_on_return() -> None:
+    clock = FakeClock()
+    pool = UpstreamPool(["http://a", "http://b"], eject_after=2, eject_for=10, clock=clock)
+    a, b = pool.upstreams
+
+    assert not pool.failed(a)
+    pool.succeeded(a)  # a success resets the count
+    assert not pool.failed(a)
+    assert pool.failed(a)  # two in a row: out
+    assert list(pool.order()) == [b]
+    assert not pool.failed(a)  # a late failure does not extend the ejection
+    clock.now += 9.9
+    assert list(pool.order()) == [b]
+    clock.now += 0.2
+    assert list(pool.order()) == [a, b]
+    assert pool.failed(a)  # probation: one failure is enough now
+    assert a.ejections == 2
+    clock.now += 10.1
+    pool.succeeded(a)
+    assert not pool.failed(a)  # cleared by the success: two needed again
+    assert pool.ejected() == [False, False]
+
+
+def test_pool_tries_everyone_when_everyone_is_ejected() -> None:
+    clock = FakeClock()
+    pool = UpstreamPool(["http://a", "http://b"], eject_after=1, eject_for=10, clock=clock)
+    a, b = pool.upstreams
+    assert pool.failed(b)
+    assert list(pool.order()) == [a]
+    assert pool.failed(a)
+    assert list(pool.order()) == [a, b]  # preference order, rather than failing untried
+    pool.succeeded(b)  # an answer while ejected brings it back at once
+    assert list(pool.order()) == [b]
+
+
+def test_token_buckets_burst_refill_and_retry_after() -> None:
+    clock = FakeClock()
+    buckets = TokenBuckets(5.0, clock=clock)
+    assert [buckets.take(b"x") for _ in range(10)] == [0.0] * 10
+    wait = buckets.take(b"x")
+    assert wait == pytest.approx(0.2)
+    assert buckets.take(b"y") == 0.0  # another client, its own bucket
+    clock.now += 0.2
+    assert buckets.take(b"x") == 0.0
+    assert buckets.take(b"x") > 0
+
+
+def test_token_bucket_table_is_bounded() -> None:
+    clock = FakeClock()
+    buckets = TokenBuckets(1.0, max_clients=100, clock=clock)
+    for i in range(100):
+        buckets.take(f"idle-{i}".encode())
+    clock.now += 2.0  # a full refill: these buckets are as good as new ones
+    buckets.take(b"busy")
+    buckets.take(b"busy")
+    assert len(buckets) == 1  # the idle ones went, the busy one stayed
+    for i in range(1000):
+        buckets.take(f"flood-{i}".encode())
+    assert len(buckets) <= 100
