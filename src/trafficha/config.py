@@ -134,7 +134,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         _doc(
             "Gateway: requests per second allowed per client (token bucket; bursts of twice that)."
         ),
-    ] = 5000
+    ] = 10_000
     spa_dist_dir: Annotated[
         str,
         _doc("Gateway: the dashboard build it serves at `/` (default: spa/dist of the checkout)."),
