@@ -185,12 +185,15 @@ async def test_member1_dies_under_load_and_nothing_stops(
     assert started.returncode == 0, started.stderr
     seen: set[str] = set()
     async with aiohttp.ClientSession() as session:
-        for _ in range(40):
+
+        async def both_serve() -> bool:
             async with session.get(ingress(stack) + "/api/road/summary") as response:
                 assert response.status == 200
                 seen.add(response.headers["X-Served-By"].split("/", 1)[0])
-            if seen == {"member1", "member2"}:
-                break
+            return seen == {"member1", "member2"}
+
+        # HAProxy takes member1 back after two good health checks (about a second).
+        await eventually(both_serve, timeout=15, interval=0.05)
     assert seen == {"member1", "member2"}
     status = json.loads(trafficha("status", "--json", "--state-dir", str(stack.state_dir)).stdout)
     assert all(p["pid"] for p in status["processes"]), status["processes"]
