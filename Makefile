@@ -16,7 +16,7 @@ DEB_PACKAGES := redis-server:/usr/bin/redis-server mariadb-server:/usr/sbin/mari
 	haproxy:/usr/sbin/haproxy chromium:/usr/bin/chromium wrk:/usr/bin/wrk
 PORT ?= 8080
 
-.PHONY: help deps system-deps venv up down status test lint typecheck pytest bench clean
+.PHONY: help deps system-deps venv spa spa-test up down status test lint typecheck pytest bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -39,7 +39,27 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create the virtualenv with the package and its test tools
 
-deps: system-deps venv ## everything `up` and `test` need
+# The dashboard: built when spa/ has a package.json (npm ci from the lock file, then vite).
+SPA_STAMP := spa/node_modules/.installed
+SPA_SOURCES := $(shell find spa/src spa/index.html spa/vite.config.* spa/tsconfig*.json spa/tailwind.config.* spa/postcss.config.* 2>/dev/null)
+
+$(SPA_STAMP): spa/package.json spa/package-lock.json
+	cd spa && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+spa/dist/index.html: $(SPA_STAMP) $(SPA_SOURCES)
+	cd spa && npm run build
+
+ifneq ($(wildcard spa/package.json),)
+spa: spa/dist/index.html ## build the dashboard
+spa-test: $(SPA_STAMP) ## the dashboard's component tests (vitest)
+	cd spa && npm test
+else
+spa spa-test:
+	@echo "no dashboard sources (spa/package.json) yet"
+endif
+
+deps: system-deps venv spa ## everything `up` and `test` need
 
 up: deps ## start the local HA stack (Ctrl-C stops it; `make up DETACH=1` returns)
 	$(BIN)/trafficha up --port $(PORT) $(if $(DETACH),--detach)
@@ -60,11 +80,11 @@ typecheck: venv ## mypy --strict
 pytest: deps ## the test suite (starts its own redis-server and mariadbd)
 	$(BIN)/python -m pytest
 
-test: deps lint typecheck pytest ## every check: ruff, mypy --strict, pytest
+test: deps lint typecheck spa-test pytest ## every check: ruff, mypy --strict, vitest, pytest
 
 bench: deps ## the benchmarks (pipeline, API); each prints figures and a ratio against its baseline
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
 
 clean: ## remove the virtualenv and caches (not the stack's state dir)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis spa/node_modules spa/dist
