@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,19 +68,37 @@ async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redi
     await client.aclose()
 
 
+@contextmanager
+def scratch_database(
+    server: MariaDBServer, account: tuple[str, str], name: str
+) -> Iterator[Database]:
+    """An empty database of its own on the session's mariadbd, dropped afterwards."""
+    user, password = account
+    with server.admin() as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    try:
+        yield Database("127.0.0.1", server.port, user, password, name)
+    finally:
+        with server.admin() as conn, conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
 @pytest.fixture
 def database(
     mariadb_server: MariaDBServer, db_account: tuple[str, str], namespace: str
 ) -> Iterator[Database]:
-    """An empty database for this test, dropped afterwards."""
-    user, password = db_account
-    with mariadb_server.admin() as conn, conn.cursor() as cur:
-        cur.execute(
-            f"CREATE DATABASE `{namespace}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        )
-    yield Database("127.0.0.1", mariadb_server.port, user, password, namespace)
-    with mariadb_server.admin() as conn, conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{namespace}`")
+    """An empty database for this test."""
+    with scratch_database(mariadb_server, db_account, namespace) as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def module_database(
+    mariadb_server: MariaDBServer, db_account: tuple[str, str]
+) -> Iterator[Database]:
+    """One empty database shared by a module's tests (each keeps to its own keys)."""
+    with scratch_database(mariadb_server, db_account, f"m{uuid.uuid4().hex[:12]}") as db:
+        yield db
 
 
 @pytest.fixture

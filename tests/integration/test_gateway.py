@@ -33,7 +33,7 @@ from trafficha.apps.gateway.ratelimit import TokenBuckets
 from trafficha.apps.gateway.upstreams import UpstreamPool
 from trafficha.store import DedupStore
 from trafficha.topology.processes import free_port
-from trafficha.topology.servers import MariaDBServer, RedisServer
+from trafficha.topology.servers import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -57,17 +57,8 @@ class Apis:
 
 
 @pytest.fixture(scope="module")
-def gateway_database(
-    mariadb_server: MariaDBServer, db_account: tuple[str, str]
-) -> Iterator[Database]:
-    """One database for the module's data APIs."""
-    user, password = db_account
-    name = f"t{uuid.uuid4().hex[:12]}"
-    with mariadb_server.admin() as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    yield Database("127.0.0.1", mariadb_server.port, user, password, name)
-    with mariadb_server.admin() as conn, conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+def gateway_database(module_database: Database) -> Database:
+    return module_database
 
 
 @pytest.fixture(scope="module")

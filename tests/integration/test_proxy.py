@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from tests.support.services import Services
 from trafficha.apps.proxy import DATASETS, DatasetSpec, normalize_query
 from trafficha.store import DedupStore
 from trafficha.store.dedup import connection
-from trafficha.topology.servers import MariaDBServer, RedisServer
+from trafficha.topology.servers import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -64,17 +63,8 @@ class Answer:
 
 
 @pytest.fixture(scope="module")
-def proxy_database(
-    mariadb_server: MariaDBServer, db_account: tuple[str, str]
-) -> Iterator[Database]:
-    """One database for the module's proxies (each test keeps to its own cache keys)."""
-    user, password = db_account
-    name = f"t{uuid.uuid4().hex[:12]}"
-    with mariadb_server.admin() as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    yield Database("127.0.0.1", mariadb_server.port, user, password, name)
-    with mariadb_server.admin() as conn, conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+def proxy_database(module_database: Database) -> Database:
+    return module_database
 
 
 @pytest.fixture(scope="module")
