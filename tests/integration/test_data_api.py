@@ -37,6 +37,7 @@ from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraf
 from trafficha.models.stream import TollgateBatch, TollgateListBatch
 from trafficha.providers.modes import SourceState, SourceStatus
 from trafficha.reference.network import load_network
+from trafficha.reference.outline import load_outline
 from trafficha.services.freshness import Collection, record_collection
 from trafficha.services.heartbeat import Heartbeat, beat
 from trafficha.store import DedupStore
@@ -725,6 +726,19 @@ async def test_network_is_geojson_of_routes_and_waypoints(
     assert len(every.body["features"]) == len(network.sections)
     unknown = await fetch(http, f"{api.url}/api/network/sections?route=9999")
     assert unknown.body == {"type": "FeatureCollection", "features": []}
+
+
+async def test_network_outline_is_geojson_of_the_land(
+    api: Api, http: aiohttp.ClientSession
+) -> None:
+    answer = await fetch(http, f"{api.url}/api/network/outline")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.headers["Cache-Control"] == "public, max-age=300"
+    assert answer.body == load_outline()
+    [feature] = answer.body["features"]
+    assert feature["geometry"]["type"] == "MultiPolygon"
+    assert feature["properties"] == {"name": "대한민국", "nameEn": "Republic of Korea"}
 
 
 # --- the cache --------------------------------------------------------------------------------

@@ -120,6 +120,7 @@ PATHS = (
     "/api/road/summary",
     "/api/tollgates",
     "/api/network",
+    "/api/network/outline",
     "/api/network/sections",
     "/api/ha/status",
     "/healthz",

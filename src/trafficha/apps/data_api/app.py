@@ -6,7 +6,8 @@ Endpoints (all GET):
   ``/api/accidents/stats``, ``/api/tollgate/traffic``, ``/api/road/status``,
   ``/api/road/summary`` (with our filters);
 - ``/api/tollgates`` (locations, latest volume, 3 h series), ``/api/network`` and
-  ``/api/network/sections`` (GeoJSON of the reference network);
+  ``/api/network/sections`` (GeoJSON of the reference network), ``/api/network/outline``
+  (GeoJSON of South Korea's land outline);
 - ``/api/ha/status`` (leader, source, members, stream, collections) and ``/api/events``
   (server-sent events: hello, commit, leader, source, members);
 - ``/healthz``, ``/readyz``, ``/metrics``, ``/schema/openapi.json``.
@@ -42,6 +43,7 @@ from trafficha.apps.data_api.models import (
     AccidentStatsBody,
     FeatureCollection,
     HaStatus,
+    OutlineCollection,
     RoadStatusItem,
     RoadSummaryItem,
     SectionCollection,
@@ -237,6 +239,18 @@ def create_app(settings: Settings) -> Litestar:
         return json_response(api.geo.routes, {"Cache-Control": NETWORK_CACHE_CONTROL})
 
     @get(
+        "/api/network/outline",
+        summary="Land outline (GeoJSON)",
+        description=(
+            "South Korea's coastline and the DMZ as one MultiPolygon feature (the mainland, "
+            "Jeju and other large islands), coarse to a few km: a backdrop for the network."
+        ),
+        tags=["network"],
+    )
+    async def network_outline() -> Response[OutlineCollection]:
+        return json_response(api.geo.outline, {"Cache-Control": NETWORK_CACHE_CONTROL})
+
+    @get(
         "/api/network/sections",
         summary="Conzones (GeoJSON)",
         description=("One LineString per conzone and direction; conzoneId joins /api/road/status."),
@@ -318,6 +332,7 @@ def create_app(settings: Settings) -> Litestar:
             road_summary_,
             tollgates,
             network,
+            network_outline,
             network_sections,
             ha_status_,
             events,

@@ -1,4 +1,5 @@
-"""The reference expressway network as GeoJSON, encoded once per process.
+"""The reference expressway network, and South Korea's land outline, as GeoJSON encoded once
+per process.
 
 Positions are ``[longitude, latitude]``, as GeoJSON orders them.
 """
@@ -22,6 +23,7 @@ from trafficha.apps.data_api.models import (
     WaypointProperties,
 )
 from trafficha.reference.network import Network, Section, Waypoint, load_network
+from trafficha.reference.outline import outline_document
 
 __all__ = ["NetworkGeoJson"]
 
@@ -46,7 +48,8 @@ def _section_feature(s: Section) -> SectionFeature:
 
 
 class NetworkGeoJson:
-    """The network's routes and waypoints, and its sections per route, as encoded bytes."""
+    """The network's routes and waypoints, its sections per route, and the land outline, as
+    encoded bytes."""
 
     def __init__(self, network: Network | None = None) -> None:
         self.network = network if network is not None else load_network()
@@ -90,6 +93,11 @@ class NetworkGeoJson:
             route: msgspec.json.encode(SectionCollection(type="FeatureCollection", features=f))
             for route, f in by_route.items()
         }
+
+    @cached_property
+    def outline(self) -> bytes:
+        """South Korea's land outline: one MultiPolygon feature, as the package data has it."""
+        return msgspec.json.encode(outline_document())
 
     def sections(self, route_no: str | None) -> bytes:
         """Every conzone of ``route_no`` (all routes when None); no features for an unknown one."""

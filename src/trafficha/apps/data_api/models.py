@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+# The land outline is served as the package data decodes: its structs are the body's schema.
+from trafficha.reference.outline import OutlineCollection
 from trafficha.services.hastatus import LeaderInfo, StreamInfo
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "Hello",
     "LineString",
     "MemberView",
+    "OutlineCollection",
     "Point",
     "RoadStatusItem",
     "RoadSummaryItem",
