@@ -1,0 +1,83 @@
+import { useEffect, useMemo, useRef } from "react";
+import { CircleMarker, Popup, useMap } from "react-leaflet";
+import type { CircleMarker as LCircleMarker } from "leaflet";
+import type { Incident } from "../../api/types";
+import { typeColor } from "../../lib/colors";
+import { incidentLatLng } from "../../lib/incidents";
+import { IncidentDetails } from "../IncidentDetails";
+
+export interface FlyRequest {
+  id: number;
+  seq: number;
+}
+
+export function IncidentLayer({
+  incidents,
+  selectedId,
+  onSelect,
+  fly,
+  now,
+  radius = 8,
+  popups = true,
+}: {
+  incidents: readonly Incident[];
+  selectedId?: number | null;
+  onSelect?: (id: number) => void;
+  fly?: FlyRequest | null;
+  now: number;
+  radius?: number;
+  popups?: boolean;
+}) {
+  const map = useMap();
+  const markers = useRef(new Map<number, LCircleMarker>());
+  const mapped = useMemo(
+    () =>
+      incidents
+        .map((i) => ({ i, ll: incidentLatLng(i) }))
+        .filter((x): x is { i: Incident; ll: [number, number] } => x.ll !== null),
+    [incidents],
+  );
+
+  useEffect(() => {
+    if (!fly) return;
+    const m = markers.current.get(fly.id);
+    if (!m) return;
+    m.openPopup();
+    const target = m.getLatLng();
+    map.flyTo(target, Math.max(map.getZoom(), 10), { duration: 0.8 });
+  }, [fly, map]);
+
+  return (
+    <>
+      {mapped.map(({ i, ll }) => {
+        const selected = i.id === selectedId;
+        const color = typeColor(i.accType);
+        return (
+          <CircleMarker
+            key={i.id}
+            center={ll}
+            radius={selected ? radius + 3 : radius}
+            ref={(m) => {
+              if (m) markers.current.set(i.id, m);
+              else markers.current.delete(i.id);
+            }}
+            className="incident-marker"
+            pathOptions={{
+              color: selected ? "#f8fafc" : "#0f172a",
+              weight: selected ? 3 : 1.5,
+              fillColor: color,
+              fillOpacity: 0.9,
+            }}
+            eventHandlers={onSelect ? { click: () => onSelect(i.id) } : undefined}
+          >
+            {popups ? (
+              <Popup autoPan={false} maxWidth={340}>
+                <IncidentDetails incident={i} now={now} />
+              </Popup>
+            ) : null}
+          </CircleMarker>
+        );
+      })}
+    </>
+  );
+}

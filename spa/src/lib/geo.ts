@@ -1,0 +1,51 @@
+// Coordinate sanity box: nothing outside 33–39 N, 124–132 E is ever drawn.
+export const KOREA_CENTER: [number, number] = [36.5, 127.8];
+export const LAT_MIN = 33;
+export const LAT_MAX = 39;
+export const LON_MIN = 124;
+export const LON_MAX = 132;
+
+export function inKorea(lat: unknown, lon: unknown): boolean {
+  if (typeof lat !== "number" || typeof lon !== "number") return false;
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) return false;
+  return lat >= LAT_MIN && lat <= LAT_MAX && lon >= LON_MIN && lon <= LON_MAX;
+}
+
+/** [lat, lon] for an item, or null when missing or outside the box. */
+export function toLatLng(lat: unknown, lon: unknown): [number, number] | null {
+  return inKorea(lat, lon) ? [lat as number, lon as number] : null;
+}
+
+/** GeoJSON [lon, lat] positions to Leaflet [lat, lon], dropping those outside the box. */
+export function lineLatLngs(coords: ReadonlyArray<ReadonlyArray<number>>): [number, number][] {
+  const out: [number, number][] = [];
+  for (const c of coords) {
+    const lon = c[0];
+    const lat = c[1];
+    if (inKorea(lat, lon)) out.push([lat, lon]);
+  }
+  return out;
+}
+
+/**
+ * Shift a line sideways (to the right of travel) by `meters`, so that the two carriageways of a
+ * section (directions E and S share one geometry) are both visible.
+ */
+export function offsetLine(pts: [number, number][], meters: number): [number, number][] {
+  if (pts.length < 2 || meters === 0) return pts;
+  const out: [number, number][] = [];
+  for (let i = 0; i < pts.length; i++) {
+    const a = pts[Math.max(0, i - 1)];
+    const b = pts[Math.min(pts.length - 1, i + 1)];
+    const latRad = (pts[i][0] * Math.PI) / 180;
+    const dx = (b[1] - a[1]) * Math.cos(latRad);
+    const dy = b[0] - a[0];
+    const len = Math.hypot(dx, dy) || 1;
+    // right-hand normal of (dx, dy) is (dy, -dx)
+    const nx = dy / len;
+    const ny = -dx / len;
+    const deg = meters / 111_320;
+    out.push([pts[i][0] + ny * deg, pts[i][1] + (nx * deg) / Math.cos(latRad)]);
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+// Which resources to refetch for which server-sent event.
+
+export type Resource =
+  | "accidents"
+  | "stats"
+  | "tollgates"
+  | "roadStatus"
+  | "roadSummary"
+  | "ha";
+
+export const RESOURCE_URLS: Record<Resource, string> = {
+  accidents: "/api/accidents/latest?limit=1000",
+  stats: "/api/accidents/stats",
+  tollgates: "/api/tollgates",
+  roadStatus: "/api/road/status",
+  roadSummary: "/api/road/summary",
+  ha: "/api/ha/status",
+};
+
+export const ALL_RESOURCES: Resource[] = Object.keys(RESOURCE_URLS) as Resource[];
+
+const KIND_RESOURCES: Record<string, Resource[]> = {
+  accidents: ["accidents", "stats"],
+  tollgate: ["tollgates"],
+  tollgates: ["tollgates"],
+  road: ["roadStatus", "roadSummary"],
+};
+
+/**
+ * Resources to refetch for an SSE event. A commit refreshes its kind's endpoints plus the HA
+ * status (its "last collection" moved); leader/source/members refresh only the HA status;
+ * a commit of an unknown kind refreshes every data endpoint.
+ */
+export function resourcesForEvent(eventName: string, data: unknown): Resource[] {
+  switch (eventName) {
+    case "commit": {
+      const kind = typeof data === "object" && data !== null ? (data as { kind?: unknown }).kind : undefined;
+      const res = typeof kind === "string" ? KIND_RESOURCES[kind] : undefined;
+      return res ? [...res, "ha"] : [...ALL_RESOURCES];
+    }
+    case "leader":
+    case "source":
+    case "members":
+      return ["ha"];
+    case "hello":
+      return [...ALL_RESOURCES];
+    default:
+      return [];
+  }
+}
+
+export type ConnectionState = "live" | "polling" | "offline";
+
+/** live while the event stream is open; polling while it is down but requests succeed; offline otherwise. */
+export function connectionState(sseOpen: boolean, lastFetchOk: boolean): ConnectionState {
+  if (sseOpen) return "live";
+  return lastFetchOk ? "polling" : "offline";
+}

@@ -1,0 +1,147 @@
+import { useCallback, useMemo, useState } from "react";
+import type { LiveData } from "../api/useLiveData";
+import { Card } from "../components/Card";
+import { HourlyStack } from "../components/charts/HourlyStack";
+import { IncidentList } from "../components/IncidentList";
+import { BaseMap } from "../components/map/BaseMap";
+import { IncidentLayer, type FlyRequest } from "../components/map/IncidentLayer";
+import { INCIDENT_TYPES, OTHER_TYPE_COLOR, TYPE_COLORS } from "../lib/colors";
+import { bucketByHour, distinctValues, EMPTY_FILTER, filterIncidents, incidentLatLng, type IncidentFilter } from "../lib/incidents";
+import { useI18n } from "../i18n";
+
+const selectCls = "rounded-md border border-slate-700 bg-slate-800 px-2 py-1.5 text-sm text-slate-100";
+
+export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; now: number; initialSelected: number | null }) {
+  const { t } = useI18n();
+  const all = data.accidents ?? [];
+  const [filter, setFilter] = useState<IncidentFilter>(EMPTY_FILTER);
+  const [selectedId, setSelectedId] = useState<number | null>(initialSelected);
+  const [fly, setFly] = useState<FlyRequest | null>(initialSelected !== null ? { id: initialSelected, seq: 1 } : null);
+
+  const filtered = useMemo(() => filterIncidents(all, filter), [all, filter]);
+  const mappedCount = useMemo(() => filtered.filter((i) => incidentLatLng(i) !== null).length, [filtered]);
+  const routes = useMemo(() => distinctValues(all, (i) => i.roadNM), [all]);
+  const types = useMemo(() => {
+    const present = distinctValues(all, (i) => i.accType);
+    return [...INCIDENT_TYPES.filter((x) => present.includes(x)), ...present.filter((x) => !(INCIDENT_TYPES as readonly string[]).includes(x))];
+  }, [all]);
+  const directions = useMemo(() => distinctValues(filter.route ? all.filter((i) => i.roadNM === filter.route) : all, (i) => i.direction), [all, filter.route]);
+  const buckets = useMemo(() => bucketByHour(filtered), [filtered]);
+
+  const selectFromList = useCallback((id: number) => {
+    setSelectedId(id);
+    setFly((f) => ({ id, seq: (f?.seq ?? 0) + 1 }));
+  }, []);
+  const selectFromMap = useCallback((id: number) => setSelectedId(id), []);
+
+  const set = (patch: Partial<IncidentFilter>) => setFilter((f) => ({ ...f, ...patch }));
+
+  return (
+    <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 lg:grid-cols-[minmax(0,1.5fr)_minmax(380px,1fr)]">
+      <Card className="min-h-[420px]" title={t("tabAccidents")} right={<Legend />}>
+        <div className="min-h-[360px] flex-1 overflow-hidden rounded-lg">
+          <BaseMap network={data.network} outline={data.outline}>
+            <IncidentLayer incidents={filtered} selectedId={selectedId} onSelect={selectFromMap} fly={fly} now={now} />
+          </BaseMap>
+        </div>
+      </Card>
+
+      <div className="flex min-h-0 flex-col gap-3">
+        <Card fixed>
+          <div className="grid grid-cols-2 gap-2 md:grid-cols-4 lg:grid-cols-2 2xl:grid-cols-4">
+            <label className="flex flex-col text-xs text-slate-400">
+              {t("filterRoute")}
+              <select className={selectCls} value={filter.route} onChange={(e) => set({ route: e.target.value, direction: "" })} data-testid="filter-route">
+                <option value="">{t("all")}</option>
+                {routes.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="flex flex-col text-xs text-slate-400">
+              {t("filterType")}
+              <select className={selectCls} value={filter.type} onChange={(e) => set({ type: e.target.value })} data-testid="filter-type">
+                <option value="">{t("all")}</option>
+                {types.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="flex flex-col text-xs text-slate-400">
+              {t("filterDirection")}
+              <select className={selectCls} value={filter.direction} onChange={(e) => set({ direction: e.target.value })} data-testid="filter-direction">
+                <option value="">{t("all")}</option>
+                {directions.map((r) => (
+                  <option key={r} value={r}>
+                    {r}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="flex flex-col text-xs text-slate-400">
+              {t("search")}
+              <input
+                type="search"
+                className={selectCls}
+                value={filter.query}
+                onChange={(e) => set({ query: e.target.value })}
+                data-testid="filter-search"
+                placeholder="IC, 사고…"
+              />
+            </label>
+          </div>
+          <div className="mt-2 flex flex-wrap items-baseline gap-x-4 gap-y-1 text-sm">
+            <span>
+              <span className="text-slate-400">{t("incidentsShown")} </span>
+              <strong className="text-2xl tabular-nums text-white" data-testid="incident-count">
+                {filtered.length}
+              </strong>
+              <span className="text-slate-400"> / {all.length}</span>
+            </span>
+            <span>
+              <span className="text-slate-400">{t("mapped")} </span>
+              <strong className="tabular-nums" data-testid="incident-mapped">
+                {mappedCount}
+              </strong>
+            </span>
+            <span>
+              <span className="text-slate-400">{t("unmapped")} </span>
+              <strong className="tabular-nums text-amber-300" data-testid="incident-unmapped">
+                {filtered.length - mappedCount}
+              </strong>
+            </span>
+          </div>
+        </Card>
+        <Card title={t("typeOverTime")} fixed>
+          <HourlyStack buckets={buckets} types={types} height={110} />
+        </Card>
+        <Card className="min-h-[300px] flex-1">
+          <IncidentList incidents={filtered} selectedId={selectedId} onSelect={selectFromList} now={now} />
+        </Card>
+      </div>
+    </div>
+  );
+}
+
+function Legend() {
+  const { t } = useI18n();
+  return (
+    <div className="flex flex-wrap gap-x-2.5 text-xs text-slate-300">
+      {INCIDENT_TYPES.map((ty) => (
+        <span key={ty} className="inline-flex items-center gap-1">
+          <span className="h-2.5 w-2.5 rounded-full" style={{ backgroundColor: TYPE_COLORS[ty] }} />
+          {ty}
+        </span>
+      ))}
+      <span className="inline-flex items-center gap-1">
+        <span className="h-2.5 w-2.5 rounded-full" style={{ backgroundColor: OTHER_TYPE_COLOR }} />
+        {t("other")}
+      </span>
+    </div>
+  );
+}
+

@@ -1,0 +1,159 @@
+import { describe, expect, it, vi } from "vitest";
+import { act, fireEvent, render, screen } from "@testing-library/react";
+import type { ReactNode } from "react";
+import type { LiveData } from "../src/api/useLiveData";
+import { DICTS, I18nContext } from "../src/i18n";
+import { IncidentsTab } from "../src/tabs/IncidentsTab";
+import { DashboardTab } from "../src/tabs/DashboardTab";
+import { RoadTab } from "../src/tabs/RoadTab";
+import { TollgatesTab } from "../src/tabs/TollgatesTab";
+import { haStatus, incident, roadStatus, section, summary, tollgate } from "./fixtures";
+
+function withKo(ui: ReactNode) {
+  return <I18nContext.Provider value={{ lang: "ko", t: (k) => DICTS.ko[k] }}>{ui}</I18nContext.Provider>;
+}
+const NOW = Date.parse("2026-11-27T13:48:00+09:00");
+
+function data(p: Partial<LiveData>): LiveData {
+  return {
+    accidents: [],
+    stats: null,
+    tollgates: [],
+    roadStatus: [],
+    roadSummary: [],
+    ha: haStatus(),
+    network: { type: "FeatureCollection", features: [] },
+    sections: { type: "FeatureCollection", features: [] },
+    outline: null,
+    errors: {},
+    lastUpdate: NOW,
+    servedBy: null,
+    recentServers: {},
+    connection: "live",
+    snapshot: null,
+    timeline: [],
+    ...p,
+  };
+}
+
+const incidents = [
+  incident({ id: 1, accType: "사고", roadNM: "경부선", latitude: 37.4, altitude: 127.1 }),
+  incident({ id: 2, accType: "작업", roadNM: "경부선", latitude: 36.4, altitude: 127.4 }),
+  incident({ id: 3, accType: "고장", roadNM: "호남선", latitude: null, altitude: null }),
+  incident({ id: 4, accType: "정체", roadNM: "호남선", latitude: 45.0, altitude: 140.0 }), // outside the box
+  incident({ id: 5, accType: "장애물", roadNM: "호남선", latitude: 35.2, altitude: 126.8, smsText: `<img src=x onerror="window.__pwned2()">` }),
+];
+
+describe("incidents tab", () => {
+  it("draws one marker per incident with valid coordinates and counts the rest as unmapped", () => {
+    render(withKo(<IncidentsTab data={data({ accidents: incidents })} now={NOW} initialSelected={null} />));
+    expect(screen.getByTestId("incident-count").textContent).toBe("5");
+    expect(screen.getByTestId("incident-unmapped").textContent).toBe("2");
+    expect(screen.getByTestId("incident-mapped").textContent).toBe("3");
+    expect(document.querySelectorAll("path.incident-marker")).toHaveLength(3);
+    expect(screen.getAllByTestId("accident-row")).toHaveLength(5);
+  });
+  it("filters list and markers together", () => {
+    render(withKo(<IncidentsTab data={data({ accidents: incidents })} now={NOW} initialSelected={null} />));
+    fireEvent.change(screen.getByTestId("filter-route"), { target: { value: "경부선" } });
+    expect(screen.getByTestId("incident-count").textContent).toBe("2");
+    expect(document.querySelectorAll("path.incident-marker")).toHaveLength(2);
+    fireEvent.change(screen.getByTestId("filter-route"), { target: { value: "" } });
+    fireEvent.change(screen.getByTestId("filter-search"), { target: { value: "없음없음" } });
+    expect(screen.getByTestId("incident-count").textContent).toBe("0");
+    expect(document.querySelectorAll("path.incident-marker")).toHaveLength(0);
+  });
+  it("links marker -> row and row -> popup; popup text is not HTML", async () => {
+    Element.prototype.scrollIntoView = vi.fn();
+    const pwned = vi.fn();
+    (window as unknown as { __pwned2: () => void }).__pwned2 = pwned;
+    render(withKo(<IncidentsTab data={data({ accidents: incidents })} now={NOW} initialSelected={null} />));
+    const markers = document.querySelectorAll("path.incident-marker");
+    await act(async () => {
+      fireEvent.click(markers[1]);
+    });
+    const selected = document.querySelectorAll('[data-testid="accident-row"][aria-selected="true"]');
+    expect(selected).toHaveLength(1);
+    expect(selected[0].getAttribute("data-incident-id")).toBe("2");
+
+    const row5 = document.querySelector('[data-incident-id="5"]') as HTMLElement;
+    await act(async () => {
+      fireEvent.click(row5);
+    });
+    const popup = document.querySelector(".leaflet-popup");
+    expect(popup).not.toBeNull();
+    expect(popup?.querySelector("img")).toBeNull();
+    expect(popup?.textContent).toContain("<img src=x");
+    expect(pwned).not.toHaveBeenCalled();
+  });
+});
+
+describe("dashboard tab", () => {
+  it("computes the KPI cards from the payloads", () => {
+    render(
+      withKo(
+        <DashboardTab
+          data={data({
+            accidents: incidents,
+            tollgates: [tollgate({ unitCode: "1" }), tollgate({ unitCode: "2", latestTrafficAmount: null }), tollgate({ unitCode: "3", latestTrafficAmount: 900 })],
+            roadSummary: [summary({ routeNo: "0010", totalSections: 10, smoothSections: 5, avgSpeed: 80 })],
+          })}
+          now={NOW}
+          onOpenIncident={() => {}}
+        />,
+      ),
+    );
+    expect(screen.getByTestId("kpi-incidents-value").textContent).toBe("5");
+    expect(screen.getByTestId("kpi-tollgates-value").textContent).toBe("2");
+    expect(screen.getByTestId("kpi-routes-value").textContent).toBe("1");
+    expect(screen.getByTestId("kpi-avg-speed-value").textContent).toBe("80.0");
+    expect(screen.getByTestId("kpi-smooth-value").textContent).toBe("50.0");
+    expect(screen.getByTestId("busiest-tollgates").textContent).toContain("900");
+  });
+  it("shows a placeholder, not a number, while loading", () => {
+    render(withKo(<DashboardTab data={data({ accidents: null, tollgates: null, roadSummary: null })} now={NOW} onOpenIncident={() => {}} />));
+    expect(screen.getByTestId("kpi-tollgates-value").textContent).toBe("…");
+  });
+});
+
+describe("road and tollgate tabs", () => {
+  it("draws road sections coloured by the joined grade", () => {
+    render(
+      withKo(
+        <RoadTab
+          data={data({
+            sections: { type: "FeatureCollection", features: [section({ conzoneId: "A", direction: "E" }), section({ conzoneId: "A", direction: "S" }), section({ conzoneId: "B" })] },
+            roadStatus: [roadStatus({ conzoneId: "A", updownTypeCode: "E", grade: 3 })],
+          })}
+        />,
+      ),
+    );
+    const paths = [...document.querySelectorAll("path.road-section")];
+    expect(paths).toHaveLength(3);
+    const strokes = paths.map((p) => p.getAttribute("stroke")).sort();
+    expect(strokes).toEqual(["#94a3b8", "#94a3b8", "#ef4444"]);
+    expect(screen.getByTestId("road-count-3").textContent).toContain("1");
+    fireEvent.change(screen.getByTestId("road-filter-direction"), { target: { value: "S" } });
+    expect(document.querySelectorAll("path.road-section")).toHaveLength(1);
+  });
+  it("draws tollgate markers and shows the series of the clicked one", () => {
+    render(
+      withKo(
+        <TollgatesTab
+          data={data({
+            tollgates: [
+              tollgate({ unitCode: "1", unitName: "서울", latestTrafficAmount: 300 }),
+              tollgate({ unitCode: "2", unitName: "부산", latestTrafficAmount: 100, lat: 35.2, lon: 129 }),
+              tollgate({ unitCode: "3", unitName: "어딘가", latestTrafficAmount: 50, lat: 10, lon: 10 }),
+            ],
+          })}
+        />,
+      ),
+    );
+    expect(document.querySelectorAll("path.tollgate-marker")).toHaveLength(2);
+    expect(screen.getByTestId("tollgate-detail").textContent).toContain("서울");
+    fireEvent.click(screen.getAllByTestId("tollgate-row")[1]);
+    expect(screen.getByTestId("tollgate-detail").textContent).toContain("부산");
+    expect(screen.getByTestId("tollgate-series")).toBeTruthy();
+  });
+});

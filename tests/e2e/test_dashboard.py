@@ -1,0 +1,180 @@
+"""The dashboard in Chromium against a real stack: every tab draws what the API holds, list and
+map are linked, the HA panel shows a member die, and incident text stays inert."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import base_url, screenshot
+from tests.support.stack import trafficha
+from trafficha.connections import redis_client
+from trafficha.kst import now_kst
+from trafficha.models import Accident, AccidentBatch
+from trafficha.providers.kec import korea_point
+from trafficha.streams import StreamProducer
+from trafficha.topology.local import LocalStack
+
+pytestmark = pytest.mark.integration
+
+XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
+
+
+def api(stack: LocalStack, path: str) -> Any:
+    with urllib.request.urlopen(base_url(stack) + path, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def mapped(items: list[dict[str, Any]], lat: str, lon: str) -> int:
+    return sum(1 for i in items if korea_point(i.get(lat), i.get(lon)) is not None)
+
+
+def open_tab(page: Page, stack: LocalStack, tab: str) -> None:
+    page.goto(f"{base_url(stack)}/?tab={tab}")
+    expect(page.get_by_test_id(f"tab-{tab}")).to_be_visible()
+
+
+def test_dashboard_tab_shows_figures_from_the_api(page: Page, dashboard_stack: LocalStack) -> None:
+    open_tab(page, dashboard_stack, "dashboard")
+    summary = api(dashboard_stack, "/api/road/summary")
+    expect(page.get_by_test_id("kpi-routes")).to_contain_text(str(len(summary)))
+    expect(page.get_by_test_id("last-update")).not_to_be_empty()
+    expect(page.get_by_test_id("served-by")).to_contain_text("member")
+    screenshot(page, "dashboard")
+
+
+def test_incidents_tab_draws_one_marker_per_located_incident(
+    page: Page, dashboard_stack: LocalStack
+) -> None:
+    open_tab(page, dashboard_stack, "accidents")
+    rows = page.get_by_test_id("accident-row")
+    expect(rows.first).to_be_visible()
+    count = int(page.get_by_test_id("incident-count").inner_text().split()[0].replace(",", ""))
+    unmapped = int(page.get_by_test_id("incident-unmapped").inner_text().split()[0])
+    expect(page.locator(".incident-marker")).to_have_count(count - unmapped)
+    incidents = api(dashboard_stack, "/api/accidents/latest?limit=1000")
+    assert count == len(incidents)
+    assert count - unmapped == mapped(incidents, "latitude", "altitude")
+    screenshot(page, "incidents")
+
+
+def test_clicking_an_incident_opens_its_marker_and_a_marker_selects_its_row(
+    page: Page, dashboard_stack: LocalStack
+) -> None:
+    open_tab(page, dashboard_stack, "accidents")
+    incidents = api(dashboard_stack, "/api/accidents/latest?limit=1000")
+    located = next(i for i in incidents if korea_point(i["latitude"], i["altitude"]))
+    row = page.locator(f'[data-testid="accident-row"][data-incident-id="{located["id"]}"]')
+    row.click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text(located["smsText"][:20])
+    expect(row).to_have_attribute("aria-selected", "true")
+    # And the other way: a marker click selects its row.
+    page.locator(".leaflet-popup-close-button").click(force=True)
+    expect(popup).to_have_count(0)
+    # A click event on the marker's SVG path, as Leaflet listens for it.
+    page.locator(".incident-marker").last.dispatch_event("click")
+    expect(page.locator('[data-testid="accident-row"][aria-selected="true"]')).to_have_count(1)
+    screenshot(page, "incident-selected")
+
+
+def test_tollgate_tab_draws_located_tollgates(page: Page, dashboard_stack: LocalStack) -> None:
+    open_tab(page, dashboard_stack, "tollgates")
+    tollgates = api(dashboard_stack, "/api/tollgates")
+    expect(page.locator(".tollgate-marker")).to_have_count(mapped(tollgates, "lat", "lon"))
+    screenshot(page, "tollgates")
+
+
+def test_road_tab_draws_every_section(page: Page, dashboard_stack: LocalStack) -> None:
+    open_tab(page, dashboard_stack, "road")
+    sections = api(dashboard_stack, "/api/network/sections")
+    expect(page.locator(".road-section")).to_have_count(len(sections["features"]))
+    screenshot(page, "road")
+
+
+def test_english_is_a_toggle_away(page: Page, dashboard_stack: LocalStack) -> None:
+    open_tab(page, dashboard_stack, "dashboard")
+    expect(page.locator("h1")).to_contain_text("실시간 고속도로 교통정보")
+    page.get_by_test_id("lang-toggle").click()
+    expect(page.locator("h1")).not_to_contain_text("실시간")
+    screenshot(page, "dashboard-en")
+
+
+def test_incident_text_is_rendered_as_text_only(page: Page, dashboard_stack: LocalStack) -> None:
+    async def publish() -> str:
+        redis = redis_client(dashboard_stack.settings())
+        try:
+            at = now_kst() - timedelta(minutes=1)
+            accident = Accident(
+                incident_key="e2e-xss",
+                occurred_at=at,
+                route_no="0010",
+                route_name="경부선",
+                direction="서울방향",
+                type_code="01",
+                type_name="사고",
+                sms_text=XSS,
+                process_code="1",
+                process_name="처리중",
+                point_name=XSS,
+                lat=36.35,
+                lon=127.38,
+                late_length_km=None,
+                lanes_blocked="NNNNNN",
+                shoulder_blocked=False,
+            )
+            batch = AccidentBatch(
+                producer="e2e",
+                epoch=0,
+                source="sim",
+                fetched_at=now_kst(),
+                batch_id="e2e-xss",
+                records=(accident,),
+            )
+            await StreamProducer(redis, dashboard_stack.keys()).publish(batch)
+        finally:
+            await redis.aclose()
+        return accident.incident_key
+
+    # Playwright's sync API owns this thread's event loop: publish from another thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, publish()).result()
+    open_tab(page, dashboard_stack, "accidents")
+    row = page.get_by_test_id("accident-row").filter(has_text="window.__xss")
+    expect(row.first).to_be_visible(timeout=15_000)
+    row.first.click()
+    expect(page.locator(".leaflet-popup")).to_contain_text("<script>")
+    assert page.evaluate("window.__xss") is None
+    assert page.locator('img[src="x"]').count() == 0
+    screenshot(page, "xss-inert")
+
+
+def test_the_ha_panel_shows_member1_die_while_the_page_keeps_updating(
+    page: Page, dashboard_stack: LocalStack
+) -> None:
+    open_tab(page, dashboard_stack, "dashboard")
+    member1 = page.get_by_test_id("ha-member-member1")
+    expect(member1).to_have_attribute("data-alive", "true", timeout=15_000)
+    state = str(dashboard_stack.state_dir)
+    try:
+        assert trafficha("member", "kill", "member1", "--state-dir", state).returncode == 0
+        expect(member1).to_have_attribute("data-alive", "false", timeout=15_000)
+        expect(page.get_by_test_id("ha-member-member2")).to_have_attribute("data-alive", "true")
+        expect(page.get_by_test_id("leader")).to_contain_text("member2", timeout=15_000)
+        expect(page.get_by_test_id("served-by")).to_contain_text("member2", timeout=15_000)
+        expect(page.get_by_test_id("ha-event").first).to_be_visible()
+        expect(page.get_by_test_id("connection-state")).to_have_attribute(
+            "data-state", "live", timeout=20_000
+        )
+        screenshot(page, "ha-member1-down")
+    finally:
+        assert trafficha("member", "start", "member1", "--state-dir", state).returncode == 0
+    expect(member1).to_have_attribute("data-alive", "true", timeout=20_000)
