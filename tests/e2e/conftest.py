@@ -27,14 +27,16 @@ ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 DIST = Path(__file__).parents[2] / "spa" / "dist" / "index.html"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dashboard_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     assert DIST.exists(), "the dashboard is not built: `make spa`"
     with running_stack(tmp_path_factory.mktemp("e2e") / "stack") as stack:
         yield stack
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread while it lives, which
+# async tests collected after the browser tests could not share.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
