@@ -144,12 +144,16 @@ def test_incident_text_is_rendered_as_text_only(page: Page, dashboard_stack: Loc
             await redis.aclose()
         return accident.incident_key
 
+    open_tab(page, dashboard_stack, "accidents")
+    expect(page.get_by_test_id("connection-state")).to_have_attribute(
+        "data-state", "live", timeout=15_000)
     # Playwright's sync API owns this thread's event loop: publish from another thread.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, publish()).result()
-    open_tab(page, dashboard_stack, "accidents")
     row = page.get_by_test_id("accident-row").filter(has_text="window.__xss")
-    expect(row.first).to_be_visible(timeout=15_000)
+    # Live: the new incident shows within a second of its commit; the extra second covers the
+    # processor reading and committing it after the XADD.
+    expect(row.first).to_be_visible(timeout=2_000)
     row.first.click()
     expect(page.locator(".leaflet-popup")).to_contain_text("<script>")
     assert page.evaluate("window.__xss") is None
