@@ -17,7 +17,7 @@ DEB_PACKAGES := redis-server:/usr/bin/redis-server mariadb-server:/usr/sbin/mari
 	fonts-nanum:/usr/share/fonts/truetype/nanum/NanumGothic.ttf
 PORT ?= 8080
 
-.PHONY: help deps system-deps venv spa spa-test up down status test lint typecheck pytest bench clean
+.PHONY: help deps system-deps venv spa spa-test up down status test lint typecheck pytest bench chaos clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -86,6 +86,17 @@ test: deps lint typecheck spa-test pytest ## every check: ruff, mypy --strict, v
 bench: deps ## the benchmarks (pipeline, API); each prints figures and a ratio against its baseline
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
+
+CHAOS_STATE ?= $(CURDIR)/.trafficha-chaos
+chaos: deps ## every chaos experiment against a fresh detached stack (port 18080), then down
+	$(BIN)/trafficha down --state-dir $(CHAOS_STATE) >/dev/null 2>&1 || true
+	rm -rf $(CHAOS_STATE)
+	$(BIN)/trafficha up --detach --mode auto --port 18080 --state-dir $(CHAOS_STATE)
+	status=0; for exp in member1-down processor-crash redis-restart upstream-outage; do \
+		TRAFFICHA_STATE_DIR=$(CHAOS_STATE) TRAFFICHA_INGRESS_URL=http://127.0.0.1:18080 \
+		$(BIN)/chaos run --journal-path $(CHAOS_STATE)/$$exp.journal.json \
+			chaos/experiments/$$exp.json || status=1; done; \
+	$(BIN)/trafficha down --state-dir $(CHAOS_STATE); exit $$status
 
 clean: ## remove the virtualenv and caches (not the stack's state dir)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis spa/node_modules spa/dist

@@ -146,7 +146,8 @@ def test_incident_text_is_rendered_as_text_only(page: Page, dashboard_stack: Loc
 
     open_tab(page, dashboard_stack, "accidents")
     expect(page.get_by_test_id("connection-state")).to_have_attribute(
-        "data-state", "live", timeout=15_000)
+        "data-state", "live", timeout=15_000
+    )
     # Playwright's sync API owns this thread's event loop: publish from another thread.
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, publish()).result()
