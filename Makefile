@@ -86,6 +86,7 @@ test: deps lint typecheck spa-test pytest ## every check: ruff, mypy --strict, v
 bench: deps ## the benchmarks (pipeline, API); each prints figures and a ratio against its baseline
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/failover.py
 
 CHAOS_STATE ?= $(CURDIR)/.trafficha-chaos
 chaos: deps ## every chaos experiment against a fresh detached stack (port 18080), then down
