@@ -23,6 +23,9 @@ import pytest
 from tests.conftest import Database
 from tests.support.services import Services
 from trafficha.apps.proxy import DATASETS, DatasetSpec, normalize_query
+from trafficha.errors import ProviderUnavailableError
+from trafficha.providers.real import Endpoint, RealProvider, endpoint_urls
+from trafficha.secrets import Secret
 from trafficha.store import DedupStore
 from trafficha.store.dedup import connection
 from trafficha.topology.servers import RedisServer
@@ -455,3 +458,29 @@ async def test_health_readiness_and_metrics(stack: Stack, http: aiohttp.ClientSe
         missing = await ask(http, f"{proxy}/no/such/path")
         assert (missing.status, missing.served_by) == (404, f"{member}/proxy")
         assert missing.content_type.startswith("application/problem+json")
+
+
+async def test_the_real_adapter_counts_a_stale_copy_as_a_failing_upstream(
+    stack: Stack, http: aiohttp.ClientSession
+) -> None:
+    # Through the proxies KEC's outage shows only as X-Cache: stale; the collector's real
+    # source must see it, or auto mode would never fall back to sim.
+    provider = RealProvider(
+        {
+            "accidents": Endpoint(
+                endpoint_urls(stack.proxies, "accidents"),
+                Secret("any"),
+                {"sortType": "desc"},
+                page_rows=97,
+            )
+        },
+        attempts=1,
+    )
+    try:
+        assert await provider.fetch_accidents()
+        await wait_out_ttl()
+        await fault(http, stack, "accidents", outage="503")
+        with pytest.raises(ProviderUnavailableError, match="stale copy"):
+            await provider.fetch_accidents()
+    finally:
+        await provider.aclose()

@@ -202,6 +202,8 @@ class RealProvider:
             async with self._client().get(url, params=params) as response:
                 body = await response.read()
                 status = response.status
+                stale = response.headers.get("X-Cache") == "stale"
+                upstream_error = response.headers.get("X-Upstream-Error", "upstream failing")
         except (aiohttp.ClientError, TimeoutError) as exc:
             reason = type(exc).__name__ if isinstance(exc, TimeoutError) else str(exc)
             raise ProviderUnavailableError(f"{where}: {redact_url(reason)}") from None
@@ -209,6 +211,10 @@ class RealProvider:
             raise ProviderUnavailableError(f"{where}: HTTP {status}", excerpt=excerpt(body))
         if status != 200:
             raise ProviderPayloadError(f"{where}: HTTP {status}", excerpt=excerpt(body))
+        if stale:
+            # Our proxy keeps serving its last copy while KEC fails: the data is not new, and
+            # the real source counts as failing (auto mode falls back to sim on it).
+            raise ProviderUnavailableError(f"{where}: proxy serves a stale copy ({upstream_error})")
         return body
 
 
