@@ -128,14 +128,15 @@ def kill_service(member: str, service: str, state_dir: str | None = None) -> int
 
 
 def start_load(
-    rate_per_s: float = 20,
+    users: int = 40,
     duration_s: float = 30,
     ingress_url: str | None = None,
     state_dir: str | None = None,
 ) -> int:
-    """Start a background process GETting the five endpoints through the ingress at
-    ``rate_per_s`` for ``duration_s``; counts go to ``<state_dir>/chaos/load.json``. Returns its
-    pid. A load still running from before is stopped first."""
+    """Start Locust's dashboard viewers (``loadtest/locustfile.py``; ``users`` of them, about
+    half a request per second each) against the ingress for ``duration_s`` in a background
+    process; counts go to ``<state_dir>/chaos/load.json``. Returns its pid. A load still running
+    from before is stopped first."""
     stop_load(state_dir=state_dir)
     chaos = target.chaos_dir(state_dir)
     out = chaos / "load.json"
@@ -146,8 +147,8 @@ def start_load(
         "trafficha.chaos.load",
         "--url",
         target.ingress_url(ingress_url, state_dir),
-        "--rate",
-        str(rate_per_s),
+        "--users",
+        str(users),
         "--duration",
         str(duration_s),
         "--out",

@@ -1,98 +1,92 @@
-"""A background load for chaos experiments: GETs the original's five endpoints through the
-ingress at a steady rate, counting outcomes into a JSON file (rewritten every second and at the
-end). SIGTERM ends it early, the counts still written.
+"""The chaos experiments' background load: Locust's dashboard viewers (``loadtest/locustfile.py``)
+through the ingress, run as a library in a process of its own, their outcome counted into a JSON
+file (rewritten every second and at the end). SIGTERM ends it early, the counts still written.
 
-    python -m trafficha.chaos.load --url http://127.0.0.1:8080 --rate 20 --duration 30 --out F
+    python -m trafficha.chaos.load --url http://127.0.0.1:8080 --users 40 --duration 30 --out F
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from trafficha.chaos.target import ENDPOINTS, write_json
+from trafficha.chaos.target import write_json
 
 __all__ = ["main"]
 
+LOCUSTFILE = Path("loadtest") / "locustfile.py"
 
-class _Load:
-    def __init__(self, base: str, out: Path) -> None:
-        self.base = base
-        self.out = out
-        self.ok = 0
-        self.failed = 0
-        self.errors: list[str] = []
-        self.started = time.time()
 
-    def write(self, *, done: bool) -> None:
-        result: dict[str, Any] = {
-            "url": self.base,
-            "started_at": self.started,
-            "updated_at": time.time(),
-            "ok": self.ok,
-            "failed": self.failed,
-            "errors": self.errors[:20],
-            "done": done,
-        }
-        write_json(self.out, result)
-
-    async def get(self, session: aiohttp.ClientSession, path: str) -> None:
-        try:
-            async with session.get(self.base + path) as response:
-                await response.read()
-                if response.status == 200:
-                    self.ok += 1
-                    return
-                self.errors.append(f"{path}: HTTP {response.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.errors.append(f"{path}: {exc!r}")
-        self.failed += 1
-
-    async def run(self, rate: float, duration: float) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-        loop.add_signal_handler(signal.SIGINT, stop.set)
-        interval = 1 / rate
-        end = time.monotonic() + duration
-        next_write = time.monotonic() + 1
-        tasks: set[asyncio.Task[None]] = set()
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            n = 0
-            while not stop.is_set() and time.monotonic() < end:
-                task = asyncio.create_task(self.get(session, ENDPOINTS[n % len(ENDPOINTS)]))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                n += 1
-                if time.monotonic() >= next_write:
-                    self.write(done=False)
-                    next_write += 1
-                # Pacing the load, not waiting for a state.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), interval)
-            await asyncio.gather(*tasks)
-        self.write(done=True)
+def _repo_root() -> Path:
+    here = Path.cwd().resolve()
+    for path in (here, *here.parents, *Path(__file__).resolve().parents):
+        if (path / LOCUSTFILE).exists():
+            return path
+    raise SystemExit(f"{LOCUSTFILE} not found above {here}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trafficha.chaos.load")
     parser.add_argument("--url", required=True)
-    parser.add_argument("--rate", type=float, default=20)
+    parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    load = _Load(args.url.rstrip("/"), args.out)
-    load.write(done=False)
-    asyncio.run(load.run(args.rate, args.duration))
+
+    # Locust patches the standard library with gevent when imported: it runs only here, in a
+    # process of its own, never inside the chaos run.
+    sys.path.insert(0, str(_repo_root()))
+    import gevent  # type: ignore[import-untyped]  # noqa: PLC0415
+    from loadtest.locustfile import DashboardViewer  # noqa: PLC0415
+    from locust.env import Environment  # noqa: PLC0415
+
+    env = Environment(user_classes=[DashboardViewer], host=args.url.rstrip("/"))
+    runner = env.create_local_runner()
+    started = time.time()
+    errors: list[str] = []
+
+    def on_request(exception: BaseException | None = None, name: str = "", **_: Any) -> None:
+        if exception is not None and len(errors) < 20:
+            errors.append(f"{name}: {exception}")
+
+    env.events.request.add_listener(on_request)  # type: ignore[no-untyped-call]
+
+    def write(*, done: bool) -> None:
+        total = env.stats.total
+        write_json(
+            args.out,
+            {
+                "url": args.url,
+                "started_at": started,
+                "updated_at": time.time(),
+                "ok": total.num_requests - total.num_failures,
+                "failed": total.num_failures,
+                "errors": errors,
+                "done": done,
+            },
+        )
+
+    def writer() -> None:
+        while True:
+            write(done=False)
+            gevent.sleep(1)
+
+    write(done=False)
+    gevent.signal_handler(signal.SIGTERM, runner.quit)
+    gevent.signal_handler(signal.SIGINT, runner.quit)
+    runner.start(args.users, spawn_rate=args.users)
+    ticker = gevent.spawn(writer)
+    stopper = gevent.spawn_later(args.duration, runner.quit)
+    assert runner.greenlet is not None
+    runner.greenlet.join()
+    stopper.kill()
+    ticker.kill()
+    write(done=True)
     return 0
 
 

@@ -329,6 +329,9 @@ def load_failures(max_failures: int = 0, state_dir: str | None = None) -> int:
     if not result:
         return 0
     failed = int(result["failed"])
+    if result.get("done") and int(result["ok"]) == 0:
+        # A load that sent nothing proves nothing: that is a failure too.
+        raise ActivityFailed(f"the background load made no successful request: {result}")
     if failed > max_failures:
         raise ActivityFailed(
             f"{failed} of {result['ok'] + failed} requests failed: {result['errors'][:5]}"
