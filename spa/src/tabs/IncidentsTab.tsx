@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState } from "react";
+import { FIELD_CLASS, FilterSelect } from "../components/FilterSelect";
 import type { LiveData } from "../api/useLiveData";
 import { Card } from "../components/Card";
 import { HourlyStack } from "../components/charts/HourlyStack";
@@ -9,7 +10,6 @@ import { INCIDENT_TYPES, OTHER_TYPE_COLOR, TYPE_COLORS } from "../lib/colors";
 import { bucketByHour, distinctValues, EMPTY_FILTER, filterIncidents, incidentLatLng, type IncidentFilter } from "../lib/incidents";
 import { useI18n } from "../i18n";
 
-const selectCls = "rounded-md border border-slate-700 bg-slate-800 px-2 py-1.5 text-sm text-slate-100";
 
 export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; now: number; initialSelected: number | null }) {
   const { t } = useI18n();
@@ -49,44 +49,14 @@ export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; n
       <div className="flex min-h-0 flex-col gap-3">
         <Card fixed>
           <div className="grid grid-cols-2 gap-2 md:grid-cols-4 lg:grid-cols-2 2xl:grid-cols-4">
-            <label className="flex flex-col text-xs text-slate-400">
-              {t("filterRoute")}
-              <select className={selectCls} value={filter.route} onChange={(e) => set({ route: e.target.value, direction: "" })} data-testid="filter-route">
-                <option value="">{t("all")}</option>
-                {routes.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="flex flex-col text-xs text-slate-400">
-              {t("filterType")}
-              <select className={selectCls} value={filter.type} onChange={(e) => set({ type: e.target.value })} data-testid="filter-type">
-                <option value="">{t("all")}</option>
-                {types.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="flex flex-col text-xs text-slate-400">
-              {t("filterDirection")}
-              <select className={selectCls} value={filter.direction} onChange={(e) => set({ direction: e.target.value })} data-testid="filter-direction">
-                <option value="">{t("all")}</option>
-                {directions.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <FilterSelect label={t("filterRoute")} value={filter.route} options={routes} allLabel={t("all")} onChange={(route) => set({ route, direction: "" })} testId="filter-route" />
+            <FilterSelect label={t("filterType")} value={filter.type} options={types} allLabel={t("all")} onChange={(type) => set({ type })} testId="filter-type" />
+            <FilterSelect label={t("filterDirection")} value={filter.direction} options={directions} allLabel={t("all")} onChange={(direction) => set({ direction })} testId="filter-direction" />
             <label className="flex flex-col text-xs text-slate-400">
               {t("search")}
               <input
                 type="search"
-                className={selectCls}
+                className={FIELD_CLASS}
                 value={filter.query}
                 onChange={(e) => set({ query: e.target.value })}
                 data-testid="filter-search"

@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import { FIELD_CLASS } from "../components/FilterSelect";
 import type { LiveData } from "../api/useLiveData";
 import { Card } from "../components/Card";
 import { Donut } from "../components/charts/Donut";
@@ -8,7 +9,6 @@ import { GRADE_COLORS } from "../lib/colors";
 import { gradeCounts, joinSections, routeCards } from "../lib/road";
 import { useI18n } from "../i18n";
 
-const selectCls = "rounded-md border border-slate-700 bg-slate-800 px-2 py-1.5 text-sm text-slate-100";
 
 export function RoadTab({ data }: { data: LiveData }) {
   const { t } = useI18n();
@@ -43,7 +43,7 @@ export function RoadTab({ data }: { data: LiveData }) {
         <div className="mb-2 flex flex-wrap gap-2">
           <label className="flex items-center gap-1.5 text-xs text-slate-400">
             {t("filterRoute")}
-            <select className={selectCls} value={route} onChange={(e) => setRoute(e.target.value)} data-testid="road-filter-route">
+            <select className={FIELD_CLASS} value={route} onChange={(e) => setRoute(e.target.value)} data-testid="road-filter-route">
               <option value="">{t("all")}</option>
               {routes.map(([no, name]) => (
                 <option key={no} value={no}>
@@ -54,7 +54,7 @@ export function RoadTab({ data }: { data: LiveData }) {
           </label>
           <label className="flex items-center gap-1.5 text-xs text-slate-400">
             {t("filterDirection")}
-            <select className={selectCls} value={direction} onChange={(e) => setDirection(e.target.value)} data-testid="road-filter-direction">
+            <select className={FIELD_CLASS} value={direction} onChange={(e) => setDirection(e.target.value)} data-testid="road-filter-direction">
               <option value="">{t("all")}</option>
               <option value="E">{t("dirE")}</option>
               <option value="S">{t("dirS")}</option>
