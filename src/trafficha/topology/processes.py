@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from trafficha.errors import TrafficHaError
@@ -84,21 +85,26 @@ class ManagedProcess:
         self._popen: subprocess.Popen[bytes] | None = None
 
     def start(self, env: dict[str, str] | None = None) -> int:
-        """Start the process in its own session (a terminal's Ctrl-C does not reach it)."""
-        if (pid := self.pid()) is not None:
-            raise ProcessError(f"{self.name} already runs as pid {pid}")
-        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_file.open("ab") as log:
-            self._popen = subprocess.Popen(  # noqa: S603 - argv is ours, never a shell string
-                self.argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                env=env,
-            )
-        self.pid_file.write_text(f"{self._popen.pid} {os.path.realpath(self.argv[0])}\n")
-        return self._popen.pid
+        """Start the process in its own session (a terminal's Ctrl-C does not reach it).
+
+        Idempotent across processes: check and start happen under a lock on the pid file, so
+        a supervisor and an operator starting the same service at once start it once; the
+        second caller gets the running pid.
+        """
+        with self._locked():
+            if (pid := self.pid()) is not None:
+                return pid
+            with self.log_file.open("ab") as log:
+                self._popen = subprocess.Popen(  # noqa: S603 - argv is ours, never a shell string
+                    self.argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    env=env,
+                )
+            self.pid_file.write_text(f"{self._popen.pid} {os.path.realpath(self.argv[0])}\n")
+            return self._popen.pid
 
     def pid(self) -> int | None:
         """The pid if the process recorded in the pid file is still ours and alive."""
@@ -107,7 +113,9 @@ class ManagedProcess:
             pid = int(pid_text)
         except (OSError, ValueError):
             return None
-        if self._popen is not None and self._popen.poll() is not None:
+        if self._popen is not None and self._popen.pid == pid and self._popen.poll() is not None:
+            # Our own child exited (reaping it here also keeps it from lingering as a zombie);
+            # a pid recorded since by another process is checked like any other below.
             return None
         try:
             running = os.readlink(f"/proc/{pid}/exe")
@@ -147,7 +155,25 @@ class ManagedProcess:
         if self._popen is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._popen.wait(timeout=1)
-        self.pid_file.unlink(missing_ok=True)
+        with self._locked():
+            # Only our record: a supervisor may already have started a successor and written
+            # its pid, which must not be lost (that successor would run untracked).
+            if pid is None or self._recorded_pid() in (pid, None):
+                self.pid_file.unlink(missing_ok=True)
+
+    def _recorded_pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The lock under which a pid file is checked and written, across processes."""
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        with self.pid_file.with_suffix(".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
 
     def kill(self) -> None:
         """SIGKILL: an abrupt loss, as a crashed node would give."""
