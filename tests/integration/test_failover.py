@@ -177,7 +177,7 @@ async def test_member1_dies_under_load_and_nothing_stops(
     total = sum(load.outcomes.values())
     assert total >= 20 * (time.monotonic() - killed_at) / 2
     assert load.failures == [], load.failures[:5]
-    # After the kill only member2 served: the dead member's gateway was taken out.
+    # member2 served during the window (member1 served too, before the kill).
     assert any(k.startswith("member2/") for k in load.served_by)
 
     # member1 comes back and serves again.
