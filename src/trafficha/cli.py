@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Final
 
 import msgspec
 
 from trafficha import __version__
 from trafficha.config import Settings, load_settings
 from trafficha.connections import redis_client, stream_keys
-from trafficha.errors import TrafficHaError
+from trafficha.errors import ConfigError, TrafficHaError
 from trafficha.providers.modes import MODES, SourceState, SourceStatus
 from trafficha.services.audit import AuditReport, audit_from_settings
 from trafficha.services.hastatus import PipelineStatus, pipeline_status
 from trafficha.services.runner import SERVICES
 from trafficha.services.runner import run as run_service
 from trafficha.sim import faults_cli
+from trafficha.store import DedupStore
+from trafficha.store.accounts import READ_ONLY, ensure_account
 from trafficha.topology.local import MEMBERS, LocalStack, default_mode, default_state_dir
+
+# Where ``trafficha migrate --reader`` finds the reader's password: not a setting, since no
+# service needs it; the Kubernetes job takes it from the same Secret as the data API.
+READER_PASSWORD_ENV: Final = "DB_READER_PASSWORD"  # noqa: S105 - a variable's name
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,6 +67,19 @@ def _parser() -> argparse.ArgumentParser:
         "supervise",
         parents=[common],
         help="restart crashed services of a running stack (started by up --detach)",
+    )
+    migrate = sub.add_parser(
+        "migrate",
+        help="apply the schema migrations (settings from the env), as a deployment's job does",
+    )
+    migrate.add_argument(
+        "--reader",
+        metavar="USER",
+        help="also create or re-password USER, read-only, with the password in "
+        f"${READER_PASSWORD_ENV} (the connecting DB_USER must be allowed to grant)",
+    )
+    migrate.add_argument(
+        "--reader-host", default="%", help="host part of the reader account (default %%)"
     )
     faults_cli.add_parser(sub)
     audit = sub.add_parser(
@@ -162,6 +183,39 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _migrate(settings: Settings, reader: tuple[str, str, str] | None) -> list[int]:
+    async with await DedupStore.from_settings(settings) as store:
+        applied = await store.migrate()
+        if reader is not None:
+            user, password, host = reader
+            await ensure_account(
+                store.pool,
+                user,
+                password,
+                host=host,
+                database=settings.db_name,
+                privileges=READ_ONLY,
+            )
+    return applied
+
+
+def _migrate_command(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    reader = None
+    if args.reader:
+        password = os.environ.get(READER_PASSWORD_ENV, "")
+        if not password:
+            raise ConfigError(f"{READER_PASSWORD_ENV}: required with --reader")
+        reader = (args.reader, password, args.reader_host)
+    applied = asyncio.run(_migrate(settings, reader))
+    sys.stdout.write(f"migrations applied: {', '.join(map(str, applied)) or 'none (up to date)'}\n")
+    if args.reader:
+        sys.stdout.write(
+            f"read-only account {args.reader}@{args.reader_host} on {settings.db_name}\n"
+        )
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     report = asyncio.run(audit_from_settings(_stack_settings(_state_dir(args))))
     _print_audit(report, as_json=args.json)
@@ -234,6 +288,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
     "down": _down,
     "member": _member,
+    "migrate": _migrate_command,
     "mode": _mode_command,
     "run": _run,
     "sim": faults_cli.run,

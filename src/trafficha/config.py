@@ -109,6 +109,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         "127.0.0.1"
     )
     port: Annotated[Port, _doc("HTTP port of the service being run.")] = 8080
+    probe_port: Annotated[
+        Port | None,
+        _doc(
+            "Collector and processor: port answering `/healthz` and `/readyz` for a kubelet "
+            "(unset: none; they have no HTTP API)."
+        ),
+    ] = None
     data_api_service_url: Annotated[
         str, _doc("Data API upstream(s) of the gateway: comma-separated URLs, own member's first.")
     ] = "http://127.0.0.1:8081"

@@ -33,12 +33,15 @@ class Services:
         self.log_dir = log_dir
         self.running: list[Running] = []
 
-    def start(self, service: str, env: dict[str, str], *, http: bool = False) -> Running:
-        """Start a service; an HTTP one gets a free PORT and is waited for until /healthz."""
+    def start(
+        self, service: str, env: dict[str, str], *, http: bool = False, probes: bool = False
+    ) -> Running:
+        """Start a service; an HTTP one gets a free PORT (a worker with ``probes`` a free
+        PROBE_PORT) and is waited for until /healthz answers there."""
         environ = {**os.environ, **env}
-        port = free_port() if http else None
+        port = free_port() if http or probes else None
         if port is not None:
-            environ["PORT"] = str(port)
+            environ["PROBE_PORT" if probes else "PORT"] = str(port)
         with (self.log_dir / f"{service}-{len(self.running)}.log").open("wb") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "trafficha.cli", "run", service],

@@ -8,7 +8,8 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -21,6 +22,7 @@ from trafficha.logs import configure_logging
 from trafficha.providers.factory import build_provider
 from trafficha.services.collector import Collector
 from trafficha.services.heartbeat import heartbeating
+from trafficha.services.probes import ReadinessCheck, probe_app, serving_probes
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
 
@@ -38,15 +40,40 @@ async def _until_signalled(
     settings: Settings,
     redis: aioredis.Redis,
     service: str,
+    checks: Mapping[str, ReadinessCheck],
 ) -> None:
-    """Run until SIGTERM or SIGINT, beating the service's heartbeat meanwhile."""
+    """Run until SIGTERM or SIGINT, beating the service's heartbeat meanwhile and, with
+    ``PROBE_PORT`` set, answering a kubelet's probes."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop)
-    async with heartbeating(
-        redis, stream_keys(settings), member=settings.member_name, service=service, port=None
-    ):
-        await run
+    worker = asyncio.ensure_future(run)
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            heartbeating(
+                redis,
+                stream_keys(settings),
+                member=settings.member_name,
+                service=service,
+                port=None,
+            )
+        )
+        if settings.probe_port is not None:
+            app = probe_app(
+                service=service,
+                member=settings.member_name,
+                alive=lambda: not worker.done(),
+                checks=checks,
+            )
+            await stack.enter_async_context(serving_probes(app, settings.host, settings.probe_port))
+        await worker
+
+
+async def _redis_answers(redis: aioredis.Redis) -> bool:
+    try:
+        return bool(await redis.ping())
+    except aioredis.RedisError:
+        return False
 
 
 async def run_collector(settings: Settings) -> None:
@@ -69,7 +96,12 @@ async def run_collector(settings: Settings) -> None:
     )
     try:
         await _until_signalled(
-            collector.run(), collector.stop, settings=settings, redis=redis, service="collector"
+            collector.run(),
+            collector.stop,
+            settings=settings,
+            redis=redis,
+            service="collector",
+            checks={"redis": partial(_redis_answers, redis)},
         )
     finally:
         await provider.aclose()
@@ -91,7 +123,12 @@ async def run_processor(settings: Settings) -> None:
         )
         try:
             await _until_signalled(
-                processor.run(), processor.stop, settings=settings, redis=redis, service="processor"
+                processor.run(),
+                processor.stop,
+                settings=settings,
+                redis=redis,
+                service="processor",
+                checks={"redis": partial(_redis_answers, redis), "mariadb": store.ping},
             )
         finally:
             await redis.aclose()

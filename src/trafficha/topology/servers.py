@@ -16,6 +16,7 @@ from typing import Any
 import pymysql
 import redis
 
+from trafficha.store.accounts import account_statements
 from trafficha.topology.processes import ManagedProcess, ProcessError, find_binary
 
 LOOPBACK = "127.0.0.1"
@@ -167,21 +168,14 @@ class MariaDBServer:
         database: str | None = None,
         privileges: str = "ALL PRIVILEGES",
     ) -> None:
-        """Create (or re-password) a loopback user with ``privileges`` on ``database`` (or on
-        every database); privileges granted earlier and not listed are revoked."""
-        scope = f"`{database}`.*" if database else "*.*"
+        """Create (or re-password) a loopback user with exactly ``privileges`` on ``database``
+        (on every database when ``None``)."""
+        statements = account_statements(
+            user, password, host="127.0.0.1", database=database, privileges=privileges
+        )
         with self.admin() as conn, conn.cursor() as cur:
-            if database:
-                cur.execute(
-                    f"CREATE DATABASE IF NOT EXISTS `{database}` "
-                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                )
-            cur.execute(
-                "CREATE USER IF NOT EXISTS %s@'127.0.0.1' IDENTIFIED BY %s", (user, password)
-            )
-            cur.execute("ALTER USER %s@'127.0.0.1' IDENTIFIED BY %s", (user, password))
-            cur.execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@'127.0.0.1'", (user,))
-            cur.execute(f"GRANT {privileges} ON {scope} TO %s@'127.0.0.1'", (user,))
+            for sql, args in statements:
+                cur.execute(sql, args)
 
     def stop(self) -> None:
         self.process.stop(timeout=30)
