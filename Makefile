@@ -14,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian package -> a file it installs; a package is installed only when its file is missing.
 DEB_PACKAGES := redis-server:/usr/bin/redis-server mariadb-server:/usr/sbin/mariadbd \
 	haproxy:/usr/sbin/haproxy chromium:/usr/bin/chromium wrk:/usr/bin/wrk \
-	fonts-nanum:/usr/share/fonts/truetype/nanum/NanumGothic.ttf
+	fonts-nanum:/usr/share/fonts/truetype/nanum/NanumGothic.ttf shellcheck:/usr/bin/shellcheck
 PORT ?= 8080
 
 .PHONY: help deps system-deps venv spa spa-test up down status test lint typecheck pytest bench chaos clean

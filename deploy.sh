@@ -3,12 +3,15 @@
 # active-active in member1 and member2), Istio (per member cluster).
 #
 #   ./deploy.sh prereq|build|central|karmada|istio|verify|all
+#   ./deploy.sh render DIR     print manifests/DIR rendered with IMAGE (no cluster needed)
 #
 # Environment (defaults in brackets):
 #   CENTRAL_CONTEXT [central-ctx]   KARMADA_CONTEXT [karmada-api-ctx]
 #   MEMBER1_CONTEXT [karmada-member1-ctx]   MEMBER2_CONTEXT [karmada-member2-ctx]
 #   IMAGE [ghcr.io/trafficha/trafficha:0.1.0]   PUSH [0]: push the image after building
 #   SECRETS_ENV_FILE [manifests/secrets.env]: KEY=VALUE file (see manifests/secrets.example.env)
+#   COLLECTOR_PLACEMENT [active-active]: or `single`, one collector that Karmada moves on failure
+#     (manifests/karmada-single-collector; needs the Karmada opt-ins listed there)
 #   CENTRAL_GATEWAY_ADDRESS: the central cluster's east-west gateway address (istio step)
 #   INGRESS_URL: URL of an ingress gateway for the verify step (default: member1's ingress IP)
 # Secret values are never printed.
@@ -22,6 +25,7 @@ MEMBER2_CONTEXT="${MEMBER2_CONTEXT:-karmada-member2-ctx}"
 IMAGE="${IMAGE:-ghcr.io/trafficha/trafficha:0.1.0}"
 PUSH="${PUSH:-0}"
 SECRETS_ENV_FILE="${SECRETS_ENV_FILE:-${ROOT}/manifests/secrets.env}"
+COLLECTOR_PLACEMENT="${COLLECTOR_PLACEMENT:-active-active}"
 NAMESPACE=trafficha
 MEMBER_DEPLOYMENTS=(openapi-proxy collector processor data-api gateway)
 
@@ -43,12 +47,22 @@ apply_dir() { # context dir
   render "$2" | kubectl --context "$1" apply -f -
 }
 
-# Create or update the Secret from the env file without echoing its content.
-apply_secret() { # context
+SECRET_KEYS=(DB_PASSWORD DB_ROOT_PASSWORD DB_READER_PASSWORD REDIS_PASSWORD)
+
+# Refuse a missing, placeholder or incomplete env file before touching any cluster.
+check_secrets() {
+  local key
   [[ -f "${SECRETS_ENV_FILE}" ]] || die "missing ${SECRETS_ENV_FILE} (copy manifests/secrets.example.env)"
   if grep -q 'CHANGE_ME' "${SECRETS_ENV_FILE}"; then
     die "${SECRETS_ENV_FILE} still holds CHANGE_ME placeholders"
   fi
+  for key in "${SECRET_KEYS[@]}"; do
+    grep -Eq "^${key}=.+" "${SECRETS_ENV_FILE}" || die "${SECRETS_ENV_FILE}: ${key} is missing or empty"
+  done
+}
+
+# Create or update the Secret from the env file without echoing its content.
+apply_secret() { # context
   log "secret trafficha-secrets in context $1 (values not shown)"
   kubectl --context "$1" -n "${NAMESPACE}" create secret generic trafficha-secrets \
     --from-env-file="${SECRETS_ENV_FILE}" --dry-run=client -o yaml \
@@ -87,6 +101,7 @@ step_build() {
 }
 
 step_central() {
+  check_secrets
   ensure_namespace "${CENTRAL_CONTEXT}"
   apply_secret "${CENTRAL_CONTEXT}"
   # The Job's pod template is immutable: replace it on every deploy.
@@ -102,9 +117,16 @@ step_central() {
 }
 
 step_karmada() {
+  local policies
+  case "${COLLECTOR_PLACEMENT}" in
+    active-active) policies=karmada ;;
+    single) policies=karmada-single-collector ;;
+    *) die "COLLECTOR_PLACEMENT must be active-active or single" ;;
+  esac
+  check_secrets
   ensure_namespace "${KARMADA_CONTEXT}"
   apply_secret "${KARMADA_CONTEXT}"
-  apply_dir "${KARMADA_CONTEXT}" karmada
+  apply_dir "${KARMADA_CONTEXT}" "${policies}"
   apply_dir "${KARMADA_CONTEXT}" members
 }
 
@@ -145,6 +167,11 @@ main() {
     karmada) step_karmada ;;
     istio) step_istio ;;
     verify) step_verify ;;
+    render)
+      # For review or GitOps: the manifests of one directory, with IMAGE, on stdout.
+      [[ -f "${ROOT}/manifests/${2:-}/kustomization.yaml" ]] || die "usage: $0 render DIR (under manifests/)"
+      render "$2"
+      ;;
     all)
       step_prereq
       step_build
@@ -153,7 +180,7 @@ main() {
       step_istio
       step_verify
       ;;
-    *) die "usage: $0 prereq|build|central|karmada|istio|verify|all" ;;
+    *) die "usage: $0 prereq|build|central|karmada|istio|verify|all|render DIR" ;;
   esac
 }
 

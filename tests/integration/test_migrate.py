@@ -41,7 +41,7 @@ def _migrate(
     )
 
 
-def _connect(database: Database, user: str, password: str) -> pymysql.connections.Connection:  # type: ignore[type-arg]
+def _connect(database: Database, user: str, password: str) -> pymysql.connections.Connection:
     return pymysql.connect(
         host=database.host, port=database.port, user=user, password=password, database=database.name
     )

@@ -25,7 +25,8 @@ means 1; a page past the end has an empty list. ``type=json`` gets JSON
 none, gets a minimal XML rendering of the same document, since KEC reportedly defaults to XML.
 
 Also: ``GET /api/traffic``, the original simulator's answer (``{"realTimeSMSList": [...]}``, all
-current incidents, no key), ``GET /healthz`` and ``GET /health`` (the original's ``OK``).
+current incidents, no key), ``GET /healthz``, ``GET /readyz`` and ``GET /health`` (the
+original's ``OK``).
 
 Fault injection, per endpoint (``accidents`` covers realTimeSms and ``/api/traffic``,
 ``tollgate``, ``road``, ``locations``; ``all`` sets the four at once), held in process memory:
@@ -542,9 +543,9 @@ async def api_traffic(request: Request[Any, Any, Any]) -> Response[bytes]:
     return sim.finish("accidents", response, incidents)
 
 
-@get("/healthz")
+@get(["/healthz", "/readyz"])
 async def healthz() -> dict[str, str]:
-    """Liveness."""
+    """Liveness and readiness: the simulator depends on nothing else, so answering is ready."""
     return {"status": "ok"}
 
 
