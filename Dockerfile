@@ -33,7 +33,8 @@ COPY --from=spa --chown=10001:10001 /src/spa/dist/ /app/spa/dist/
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8080
+# HTTP services answer on PORT; the collector and processor on PROBE_PORT when it is set.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8080'), timeout=2)" || exit 1
+    CMD python -c "import os, urllib.request; port = os.environ.get('PROBE_PORT') or os.environ.get('PORT', '8080'); urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2)" || exit 1
 ENTRYPOINT ["trafficha", "run"]
 CMD ["gateway"]

@@ -1,5 +1,238 @@
-"""trafficha: a high-availability Korean expressway traffic pipeline and dashboard."""
+"""trafficha: a high-availability Korean expressway traffic pipeline and dashboard.
+
+The names in ``__all__`` are the supported library API: import them from ``trafficha``. They
+keep their meaning within a minor version (see CHANGELOG.md); everything else, including the
+modules they are defined in, is internal and may move. ``docs/library.md`` lists each name with
+its contract.
+
+Names load on first use, so ``import trafficha`` stays cheap for a process that needs only a few
+(a collector does not import Litestar).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+# Public name -> the module that defines it. One table, so the lazy loader, ``__all__`` and the
+# type checker's view below cannot disagree (a test compares them).
+_EXPORTS: dict[str, str] = {
+    # Settings
+    "Settings": "trafficha.config",
+    "load_settings": "trafficha.config",
+    # Errors
+    "TrafficHaError": "trafficha.errors",
+    "ConfigError": "trafficha.errors",
+    "ProviderError": "trafficha.errors",
+    "ProviderAuthError": "trafficha.errors",
+    "ProviderPayloadError": "trafficha.errors",
+    "ProviderUnavailableError": "trafficha.errors",
+    "StoreError": "trafficha.store.dedup",
+    "StoreUnavailableError": "trafficha.store.dedup",
+    "StoreDataError": "trafficha.store.dedup",
+    "NotLeaderError": "trafficha.streams.producer",
+    "RetryableError": "trafficha.streams.consumer",
+    "UndecodableEntryError": "trafficha.streams.codec",
+    # Models: domain records and stream batches
+    "Accident": "trafficha.models.domain",
+    "TollgateTraffic": "trafficha.models.domain",
+    "RoadStatus": "trafficha.models.domain",
+    "RouteSummary": "trafficha.models.domain",
+    "Tollgate": "trafficha.models.domain",
+    "AccidentBatch": "trafficha.models.stream",
+    "TollgateBatch": "trafficha.models.stream",
+    "RoadBatch": "trafficha.models.stream",
+    "TollgateListBatch": "trafficha.models.stream",
+    "StreamEntry": "trafficha.models.stream",
+    "SCHEMA_VERSION": "trafficha.models.stream",
+    # KEC parsing
+    "parse_accidents": "trafficha.providers.kec",
+    "parse_tollgate_traffic": "trafficha.providers.kec",
+    "parse_road_status": "trafficha.providers.kec",
+    "parse_tollgates": "trafficha.providers.kec",
+    "summarize_routes": "trafficha.providers.kec",
+    # Providers
+    "Provider": "trafficha.providers.base",
+    "Source": "trafficha.providers.base",
+    "RealProvider": "trafficha.providers.real",
+    "SimProvider": "trafficha.providers.sim",
+    "build_provider": "trafficha.providers.factory",
+    # Streams and the lease
+    "StreamKeys": "trafficha.streams.keys",
+    "StreamProducer": "trafficha.streams.producer",
+    "StreamConsumer": "trafficha.streams.consumer",
+    "encode_entry": "trafficha.streams.codec",
+    "decode_entry": "trafficha.streams.codec",
+    "LeaderLease": "trafficha.leader",
+    "redis_client": "trafficha.connections",
+    "stream_keys": "trafficha.connections",
+    # Store: exactly-once application and the read queries
+    "DedupStore": "trafficha.store.dedup",
+    "ApplyResult": "trafficha.store.dedup",
+    "latest_accidents": "trafficha.store.queries",
+    "accident_stats": "trafficha.store.queries",
+    "tollgate_traffic": "trafficha.store.queries",
+    "road_status": "trafficha.store.queries",
+    "road_summary": "trafficha.store.queries",
+    # Services
+    "Collector": "trafficha.services.collector",
+    "Processor": "trafficha.services.processor",
+    "audit": "trafficha.services.audit",
+    "AuditReport": "trafficha.services.audit",
+    # App factories
+    "create_data_api_app": "trafficha.apps.data_api.app",
+    "create_gateway_app": "trafficha.apps.gateway.app",
+    "create_proxy_app": "trafficha.apps.proxy",
+    "create_simulator_app": "trafficha.apps.simulator",
+}
+
+# The app factories are all called ``create_app`` where they are defined.
+_RENAMED: dict[str, str] = {
+    "create_data_api_app": "create_app",
+    "create_gateway_app": "create_app",
+    "create_proxy_app": "create_app",
+    "create_simulator_app": "create_app",
+}
+
+# Spelled out, not computed: type checkers read a literal list only.
+__all__ = [
+    "SCHEMA_VERSION",
+    "Accident",
+    "AccidentBatch",
+    "ApplyResult",
+    "AuditReport",
+    "Collector",
+    "ConfigError",
+    "DedupStore",
+    "LeaderLease",
+    "NotLeaderError",
+    "Processor",
+    "Provider",
+    "ProviderAuthError",
+    "ProviderError",
+    "ProviderPayloadError",
+    "ProviderUnavailableError",
+    "RealProvider",
+    "RetryableError",
+    "RoadBatch",
+    "RoadStatus",
+    "RouteSummary",
+    "Settings",
+    "SimProvider",
+    "Source",
+    "StoreDataError",
+    "StoreError",
+    "StoreUnavailableError",
+    "StreamConsumer",
+    "StreamEntry",
+    "StreamKeys",
+    "StreamProducer",
+    "Tollgate",
+    "TollgateBatch",
+    "TollgateListBatch",
+    "TollgateTraffic",
+    "TrafficHaError",
+    "UndecodableEntryError",
+    "__version__",
+    "accident_stats",
+    "audit",
+    "build_provider",
+    "create_data_api_app",
+    "create_gateway_app",
+    "create_proxy_app",
+    "create_simulator_app",
+    "decode_entry",
+    "encode_entry",
+    "latest_accidents",
+    "load_settings",
+    "parse_accidents",
+    "parse_road_status",
+    "parse_tollgate_traffic",
+    "parse_tollgates",
+    "redis_client",
+    "road_status",
+    "road_summary",
+    "stream_keys",
+    "summarize_routes",
+    "tollgate_traffic",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trafficha' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with their real types
+    from trafficha.apps.data_api.app import create_app as create_data_api_app
+    from trafficha.apps.gateway.app import create_app as create_gateway_app
+    from trafficha.apps.proxy import create_app as create_proxy_app
+    from trafficha.apps.simulator import create_app as create_simulator_app
+    from trafficha.config import Settings, load_settings
+    from trafficha.connections import redis_client, stream_keys
+    from trafficha.errors import (
+        ConfigError,
+        ProviderAuthError,
+        ProviderError,
+        ProviderPayloadError,
+        ProviderUnavailableError,
+        TrafficHaError,
+    )
+    from trafficha.leader import LeaderLease
+    from trafficha.models.domain import (
+        Accident,
+        RoadStatus,
+        RouteSummary,
+        Tollgate,
+        TollgateTraffic,
+    )
+    from trafficha.models.stream import (
+        SCHEMA_VERSION,
+        AccidentBatch,
+        RoadBatch,
+        StreamEntry,
+        TollgateBatch,
+        TollgateListBatch,
+    )
+    from trafficha.providers.base import Provider, Source
+    from trafficha.providers.factory import build_provider
+    from trafficha.providers.kec import (
+        parse_accidents,
+        parse_road_status,
+        parse_tollgate_traffic,
+        parse_tollgates,
+        summarize_routes,
+    )
+    from trafficha.providers.real import RealProvider
+    from trafficha.providers.sim import SimProvider
+    from trafficha.services.audit import AuditReport, audit
+    from trafficha.services.collector import Collector
+    from trafficha.services.processor import Processor
+    from trafficha.store.dedup import (
+        ApplyResult,
+        DedupStore,
+        StoreDataError,
+        StoreError,
+        StoreUnavailableError,
+    )
+    from trafficha.store.queries import (
+        accident_stats,
+        latest_accidents,
+        road_status,
+        road_summary,
+        tollgate_traffic,
+    )
+    from trafficha.streams.codec import UndecodableEntryError, decode_entry, encode_entry
+    from trafficha.streams.consumer import RetryableError, StreamConsumer
+    from trafficha.streams.keys import StreamKeys
+    from trafficha.streams.producer import NotLeaderError, StreamProducer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
 import signal
 import sys
 import threading
@@ -15,7 +16,7 @@ from typing import Final
 import msgspec
 
 from trafficha import __version__
-from trafficha.config import Settings, load_settings
+from trafficha.config import Settings, env_name, load_settings
 from trafficha.connections import redis_client, stream_keys
 from trafficha.errors import ConfigError, TrafficHaError
 from trafficha.providers.modes import MODES, SourceState, SourceStatus
@@ -80,6 +81,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument(
         "--reader-host", default="%", help="host part of the reader account (default %%)"
+    )
+    env = sub.add_parser(
+        "env",
+        parents=[common],
+        help="print shell exports of a running local stack's settings, passwords included, "
+        'for your own services and the examples: eval "$(trafficha env)"',
+    )
+    env.add_argument("--member", choices=list(MEMBERS), default="member1")
+    env.add_argument(
+        "--service",
+        default="processor",
+        choices=sorted(SERVICES),
+        help="whose environment (default processor: Redis and the read-write database account)",
     )
     faults_cli.add_parser(sub)
     audit = sub.add_parser(
@@ -216,6 +230,19 @@ def _migrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _env_command(args: argparse.Namespace) -> int:
+    state_dir = _state_dir(args)
+    if not (state_dir / "stack.json").exists():
+        raise ConfigError(f"no local stack in {state_dir}: start one with `trafficha up`")
+    env = LocalStack(state_dir).service_env(args.member, args.service)
+    settings = {env_name(f) for f in Settings.__struct_fields__}
+    for key in sorted(settings & env.keys()):
+        # Only what the stack sets: variables the caller already has are left alone.
+        if env[key] != os.environ.get(key):
+            sys.stdout.write(f"export {key}={shlex.quote(env[key])}\n")
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     report = asyncio.run(audit_from_settings(_stack_settings(_state_dir(args))))
     _print_audit(report, as_json=args.json)
@@ -287,6 +314,7 @@ def _status(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
     "down": _down,
+    "env": _env_command,
     "member": _member,
     "migrate": _migrate_command,
     "mode": _mode_command,

@@ -494,6 +494,7 @@ def test_dockerfile_runs_non_root_with_a_healthcheck() -> None:
     assert 'ENTRYPOINT ["trafficha", "run"]' in text
     assert 'CMD ["gateway"]' in text
     assert "SPA_DIST_DIR=/app/spa/dist" in text
+    assert "PROBE_PORT" in text  # the workers have no PORT to check
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     for entry in (".venv", "spa/dist", ".git", "test-artifacts"):
         assert entry in ignored
