@@ -17,7 +17,7 @@ DEB_PACKAGES := redis-server:/usr/bin/redis-server mariadb-server:/usr/sbin/mari
 	fonts-nanum:/usr/share/fonts/truetype/nanum/NanumGothic.ttf shellcheck:/usr/bin/shellcheck
 PORT ?= 8080
 
-.PHONY: help deps system-deps venv spa spa-test up down status test lint typecheck pytest bench chaos clean
+.PHONY: help deps system-deps venv spa spa-test up down status test lint typecheck pytest bench chaos docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -98,6 +98,10 @@ chaos: deps ## every chaos experiment against a fresh detached stack (port 18080
 		$(BIN)/chaos run --journal-path $(CHAOS_STATE)/$$exp.journal.json \
 			chaos/experiments/$$exp.json || status=1; done; \
 	$(BIN)/trafficha down --state-dir $(CHAOS_STATE); exit $$status
+
+docs: $(STAMP) ## regenerate docs/library.md and docs/configuration.md from the code
+	$(BIN)/python -m trafficha._apidoc > docs/library.md
+	$(BIN)/python -m trafficha.config > docs/configuration.md
 
 clean: ## remove the virtualenv and caches (not the stack's state dir)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis spa/node_modules spa/dist

@@ -22,6 +22,10 @@ _EXPORTS: dict[str, str] = {
     # Settings
     "Settings": "trafficha.config",
     "load_settings": "trafficha.config",
+    # Time: the data is KST
+    "KST": "trafficha.kst",
+    "now_kst": "trafficha.kst",
+    "to_kst": "trafficha.kst",
     # Errors
     "TrafficHaError": "trafficha.errors",
     "ConfigError": "trafficha.errors",
@@ -76,6 +80,11 @@ _EXPORTS: dict[str, str] = {
     "tollgate_traffic": "trafficha.store.queries",
     "road_status": "trafficha.store.queries",
     "road_summary": "trafficha.store.queries",
+    "StoredAccident": "trafficha.store.queries",
+    "AccidentStats": "trafficha.store.queries",
+    "TollgateSeries": "trafficha.store.queries",
+    "TollgateSlot": "trafficha.store.queries",
+    "RoadSectionStatus": "trafficha.store.queries",
     # Services
     "Collector": "trafficha.services.collector",
     "Processor": "trafficha.services.processor",
@@ -98,9 +107,11 @@ _RENAMED: dict[str, str] = {
 
 # Spelled out, not computed: type checkers read a literal list only.
 __all__ = [
+    "KST",
     "SCHEMA_VERSION",
     "Accident",
     "AccidentBatch",
+    "AccidentStats",
     "ApplyResult",
     "AuditReport",
     "Collector",
@@ -117,6 +128,7 @@ __all__ = [
     "RealProvider",
     "RetryableError",
     "RoadBatch",
+    "RoadSectionStatus",
     "RoadStatus",
     "RouteSummary",
     "Settings",
@@ -125,6 +137,7 @@ __all__ = [
     "StoreDataError",
     "StoreError",
     "StoreUnavailableError",
+    "StoredAccident",
     "StreamConsumer",
     "StreamEntry",
     "StreamKeys",
@@ -132,6 +145,8 @@ __all__ = [
     "Tollgate",
     "TollgateBatch",
     "TollgateListBatch",
+    "TollgateSeries",
+    "TollgateSlot",
     "TollgateTraffic",
     "TrafficHaError",
     "UndecodableEntryError",
@@ -147,6 +162,7 @@ __all__ = [
     "encode_entry",
     "latest_accidents",
     "load_settings",
+    "now_kst",
     "parse_accidents",
     "parse_road_status",
     "parse_tollgate_traffic",
@@ -156,17 +172,22 @@ __all__ = [
     "road_summary",
     "stream_keys",
     "summarize_routes",
+    "to_kst",
     "tollgate_traffic",
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'trafficha' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
-    globals()[name] = value  # later lookups skip this function
-    return value
+if not TYPE_CHECKING:
+    # Hidden from type checkers: they would take any name as an attribute of type Any and stop
+    # catching typos; they see the real imports below instead.
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module 'trafficha' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+        globals()[name] = value  # later lookups skip this function
+        return value
 
 
 def __dir__() -> list[str]:
@@ -188,6 +209,7 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with the
         ProviderUnavailableError,
         TrafficHaError,
     )
+    from trafficha.kst import KST, now_kst, to_kst
     from trafficha.leader import LeaderLease
     from trafficha.models.domain import (
         Accident,
@@ -226,6 +248,11 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with the
         StoreUnavailableError,
     )
     from trafficha.store.queries import (
+        AccidentStats,
+        RoadSectionStatus,
+        StoredAccident,
+        TollgateSeries,
+        TollgateSlot,
         accident_stats,
         latest_accidents,
         road_status,

@@ -287,7 +287,9 @@ def _convert(raw: str, annotation: Any, *, zero_ok: bool = False) -> Any:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from the environment (``os.environ`` by default).
 
-    Empty variables count as unset. Raises:
+    Empty variables count as unset.
+
+    Raises:
         ConfigError: a variable holds a bad value; the message names it and, unless the
             variable is a secret, the value.
     """
@@ -352,8 +354,24 @@ def _format_duration(value: timedelta) -> str:
     return f"{value.total_seconds():g}s"
 
 
+_CONFIGURATION_INTRO: Final = """\
+# Configuration
+
+Generated from `trafficha.config.Settings` by `python -m trafficha.config` (`make docs`); a test
+fails when this page and the code disagree.
+
+Every service reads its settings from the environment; each reads the ones it needs. The original
+system's variable names work unchanged (`kubectl set env deployment/data-collector
+DATA_SOURCE_MODE=sim` still does what it did); new settings follow the same style. Durations accept
+Go style (`10s`, `15m`, `1h30m`, `500ms`) or plain seconds. A bad value stops the service at start
+with one line naming the variable. Secret values come only from the environment and never appear
+in logs or reprs. In code: `trafficha.load_settings()` reads them, `trafficha.Settings(...)` takes
+them as keyword arguments named in lower case.
+"""
+
+
 def settings_markdown() -> str:
-    """The configuration reference as the Markdown table the README carries."""
+    """The settings as a Markdown table: variable, default, meaning."""
     lines = ["| Variable | Default | Meaning |", "| --- | --- | --- |"]
     for doc in settings_reference():
         default = f"`{doc.default}`" if doc.default else ""
@@ -362,5 +380,10 @@ def settings_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def configuration_markdown() -> str:
+    """The configuration reference page, ``docs/configuration.md``."""
+    return f"{_CONFIGURATION_INTRO}\n{settings_markdown()}"
+
+
 if __name__ == "__main__":
-    print(settings_markdown(), end="")
+    print(configuration_markdown(), end="")

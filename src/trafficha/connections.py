@@ -27,4 +27,5 @@ def redis_client(settings: Settings) -> aioredis.Redis:
 
 
 def stream_keys(settings: Settings) -> StreamKeys:
+    """The pipeline's key names from ``STREAM_KEY`` and ``STREAM_GROUP``."""
     return StreamKeys(stream=settings.stream_key, group=settings.stream_group)

@@ -100,6 +100,7 @@ class LeaderLease:
 
     @property
     def interval_s(self) -> float:
+        """Seconds between renewals (and acquisition attempts): a third of the TTL."""
         return self.ttl_ms / 3000
 
     async def try_acquire(self) -> bool:
@@ -165,6 +166,7 @@ class LeaderLease:
             await self._on_lost(epoch)
 
     def stop(self) -> None:
+        """Ask :meth:`run` to release the lease and return."""
         self._stopping.set()
 
     async def run(self) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from trafficha.config import (
     Settings,
+    configuration_markdown,
     load_settings,
     parse_duration,
     settings_markdown,
@@ -18,7 +19,7 @@ from trafficha.config import (
 from trafficha.errors import ConfigError
 from trafficha.secrets import MASK, RedactingFilter, Secret, redact_url
 
-README = Path(__file__).parents[2] / "README.md"
+CONFIGURATION_PAGE = Path(__file__).parents[2] / "docs" / "configuration.md"
 
 
 def test_defaults_need_no_environment() -> None:
@@ -157,9 +158,12 @@ def test_go_style_durations(text: str, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
 
-def test_readme_configuration_table_matches_the_settings() -> None:
+def test_the_configuration_page_matches_the_settings() -> None:
     table = settings_markdown()
     assert table.count("\n") == len(settings_reference()) + 2
-    assert table in README.read_text(encoding="utf-8"), (
-        "README's configuration table is stale: regenerate it with `python -m trafficha.config`"
+    assert "`PROBE_PORT`" in table
+    page = configuration_markdown()
+    assert page.endswith(table)
+    assert CONFIGURATION_PAGE.read_text(encoding="utf-8") == page, (
+        "docs/configuration.md is stale: regenerate it with `make docs`"
     )

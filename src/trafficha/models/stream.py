@@ -32,14 +32,20 @@ class _Batch(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
 
 
 class AccidentBatch(_Batch, frozen=True, kw_only=True, tag="accidents"):
+    """The incidents active at ``fetched_at``."""
+
     records: tuple[Accident, ...]
 
 
 class TollgateBatch(_Batch, frozen=True, kw_only=True, tag="tollgate"):
+    """Tollgate volumes of the latest published 15-minute slot."""
+
     records: tuple[TollgateTraffic, ...]
 
 
 class RoadBatch(_Batch, frozen=True, kw_only=True, tag="road"):
+    """One VDS snapshot and the per-route summaries computed from it."""
+
     records: tuple[RoadStatus, ...]
     summaries: tuple[RouteSummary, ...]
 

@@ -271,7 +271,13 @@ def _accident(row: SmsRow) -> Accident:
 
 
 def parse_accidents(body: bytes) -> list[Accident]:
-    """Parse ``burstInfo/realTimeSms`` into accidents (incidents of every type)."""
+    """Parse ``burstInfo/realTimeSms`` into accidents (incidents of every type).
+
+    Raises:
+        ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
+        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
+            its required fields); the error carries a key-free excerpt.
+    """
     return _each(_rows(body, SMS_KEYS, SmsRow), _accident, body)
 
 
@@ -294,7 +300,13 @@ def _tollgate_traffic(row: TrafficIcRow) -> TollgateTraffic:
 
 
 def parse_tollgate_traffic(body: bytes) -> list[TollgateTraffic]:
-    """Parse ``trafficapi/trafficIc`` into tollgate volumes per slot."""
+    """Parse ``trafficapi/trafficIc`` into tollgate volumes per slot.
+
+    Raises:
+        ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
+        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
+            its required fields); the error carries a key-free excerpt.
+    """
     return _each(_rows(body, TRAFFIC_IC_KEYS, TrafficIcRow), _tollgate_traffic, body)
 
 
@@ -326,7 +338,13 @@ def _road_status(row: TrafficAmountRow) -> RoadStatus:
 
 
 def parse_road_status(body: bytes) -> list[RoadStatus]:
-    """Parse ``odtraffic/trafficAmountByRealtime`` into VDS readings."""
+    """Parse ``odtraffic/trafficAmountByRealtime`` into VDS readings.
+
+    Raises:
+        ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
+        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
+            its required fields); the error carries a key-free excerpt.
+    """
     return _each(_rows(body, TRAFFIC_AMOUNT_KEYS, TrafficAmountRow), _road_status, body)
 
 
@@ -343,7 +361,13 @@ def _tollgate(row: LocationUnitRow) -> Tollgate:
 
 
 def parse_tollgates(body: bytes) -> list[Tollgate]:
-    """Parse ``locationinfo/locationinfoUnit`` into tollgates with their locations."""
+    """Parse ``locationinfo/locationinfoUnit`` into tollgates with their locations.
+
+    Raises:
+        ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
+        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
+            its required fields); the error carries a key-free excerpt.
+    """
     return _each(_rows(body, LOCATION_UNIT_KEYS, LocationUnitRow), _tollgate, body)
 
 

@@ -72,6 +72,12 @@ class RealProvider:
         timeout: seconds per HTTP request.
         attempts: tries per request on network errors and 5xx (never on a rejected key).
         backoff: base seconds of the jittered exponential backoff between tries.
+
+    Each URL of an endpoint (KEC itself, or our proxies, own member's first) is tried in turn.
+    Fetches raise :class:`~trafficha.errors.ProviderAuthError` for a rejected key,
+    :class:`~trafficha.errors.ProviderPayloadError` for an unusable payload, and
+    :class:`~trafficha.errors.ProviderUnavailableError` when no URL answered after retries, or a
+    proxy could only serve a stale copy. Messages and logs never carry the key.
     """
 
     source: Literal["real"] = "real"
@@ -126,6 +132,7 @@ class RealProvider:
         )
 
     async def aclose(self) -> None:
+        """Close the HTTP session (a later fetch opens a new one)."""
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -143,15 +150,19 @@ class RealProvider:
         return self._session
 
     async def fetch_accidents(self) -> list[Accident]:
+        """Every page of ``burstInfo/realTimeSms`` (errors: see the class)."""
         return await self._fetch_all("accidents", parse_accidents)
 
     async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
+        """Every page of ``trafficapi/trafficIc`` (errors: see the class)."""
         return await self._fetch_all("tollgate", parse_tollgate_traffic)
 
     async def fetch_road_status(self) -> list[RoadStatus]:
+        """The ``trafficAmountByRealtime`` snapshot (errors: see the class)."""
         return await self._fetch_all("road", parse_road_status)
 
     async def fetch_tollgates(self) -> list[Tollgate]:
+        """Every page of ``locationinfoUnit`` (errors: see the class)."""
         return await self._fetch_all("locations", parse_tollgates)
 
     async def _fetch_all(

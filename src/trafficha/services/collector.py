@@ -83,6 +83,7 @@ class Collector:
         await publish_event(self.redis, self.keys, LeaderEvent(holder=self.holder, epoch=epoch))
 
     def stop(self) -> None:
+        """Ask :meth:`run` to return; the lease is released so a standby takes over at once."""
         self._stopping.set()
         self.lease.stop()
 
@@ -126,7 +127,12 @@ class Collector:
             )
 
     async def collect(self, kind: Kind) -> StreamEntry | None:
-        """Fetch one kind and publish it (while leader). Returns the published batch."""
+        """Fetch one kind and publish it (while leader). Returns the published batch.
+
+        Returns None, and records the failed collection for ``/api/ha/status``, when this
+        instance does not hold the lease, the fetch failed or timed out, or the lease was lost
+        before publishing; upstream errors never escape.
+        """
         token, epoch = self.lease.token, self.lease.epoch
         if token is None or epoch is None:
             return None

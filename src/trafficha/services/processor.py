@@ -45,7 +45,13 @@ class Processor:
         )
 
     async def handle(self, batch: StreamEntry) -> ApplyResult:
-        """Apply one batch (idempotently), then bump the data version and announce it."""
+        """Apply one batch (idempotently), then bump the data version and announce it.
+
+        Raises:
+            RetryableError: the store is unreachable; the consumer pauses and retries.
+            StoreDataError: the batch cannot be stored; after ``max_deliveries`` it is
+                dead-lettered.
+        """
         try:
             result = await self.store.apply(batch)
         except StoreUnavailableError as exc:
@@ -63,7 +69,9 @@ class Processor:
         return result
 
     def stop(self) -> None:
+        """Ask :meth:`run` to return after the batch in hand."""
         self.consumer.stop()
 
     async def run(self) -> None:
+        """Consume and apply batches until :meth:`stop`; rides over Redis and MariaDB outages."""
         await self.consumer.run()

@@ -674,7 +674,10 @@ class DedupStore:
 
     @classmethod
     async def from_settings(cls, settings: Settings, *, minsize: int = 1, maxsize: int = 5) -> Self:
-        """Open the store that ``DB_HOST``, ``DB_USER``, ``DB_PASSWORD`` and ``DB_NAME`` name."""
+        """Open the store that ``DB_HOST``, ``DB_USER``, ``DB_PASSWORD`` and ``DB_NAME`` name.
+
+        Raises the same errors as :meth:`open`.
+        """
         host, _, port = settings.db_host.rpartition(":")
         password = settings.db_password.reveal() if settings.db_password else ""
         return await cls.open(
@@ -712,7 +715,13 @@ class DedupStore:
         await self.close()
 
     async def migrate(self) -> list[int]:
-        """Apply the missing schema migrations; returns the versions applied."""
+        """Apply the missing schema migrations; returns the versions applied.
+
+        Safe to run from several processes at once: they take turns under a named lock.
+
+        Raises:
+            StoreError: a statement failed, or the account may not create tables.
+        """
         from trafficha.store.migrations import migrate  # noqa: PLC0415 - migrations imports us
 
         return await migrate(self._pool)
