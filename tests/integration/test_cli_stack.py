@@ -4,6 +4,10 @@ the supervisor, `mode`, `audit`."""
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -142,3 +146,37 @@ def test_mode_switches_at_runtime_and_audit_finds_nothing_lost(stack: LocalStack
     assert audit.returncode == 0, report
     assert report["applied_batches"] >= 2
     assert report["lost"] == []
+
+
+def test_env_gives_a_custom_service_the_stacks_settings(stack: LocalStack) -> None:
+    # What examples/README.md tells users to do: eval the exports, then run their own service.
+    check = (
+        "import asyncio\n"
+        "from trafficha import DedupStore, latest_accidents, load_settings, redis_client\n"
+        "async def main() -> None:\n"
+        "    settings = load_settings()\n"
+        "    redis = redis_client(settings)\n"
+        "    assert await redis.ping()\n"
+        "    await redis.aclose()\n"
+        "    async with await DedupStore.from_settings(settings) as store:\n"
+        "        rows = await latest_accidents(store, 5)\n"
+        "    print(settings.db_user, len(rows))\n"
+        "asyncio.run(main())\n"
+    )
+    cli = f"{shlex.quote(sys.executable)} -m trafficha.cli"
+    state = shlex.quote(str(stack.state_dir))
+    script = (
+        f'eval "$({cli} env --state-dir {state} --service data-api)" && '
+        f"{shlex.quote(sys.executable)} -c {shlex.quote(check)}"
+    )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "DB_"))}
+    result = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, env=environ, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    user, rows = result.stdout.split()
+    assert user == DB_READER
+    assert int(rows) > 0  # the stack has collected incidents: the settings reach its database
+    exports = trafficha("env", "--state-dir", str(stack.state_dir)).stdout
+    assert f"export REDIS_ADDR=127.0.0.1:{stack.layout.redis_port}\n" in exports
+    assert f"export DB_USER={DB_USER}\n" in exports

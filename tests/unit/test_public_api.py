@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
 import subprocess
 import sys
@@ -169,3 +170,14 @@ def test_misuse_of_the_api_is_a_type_error(snippet: str, error: str, tmp_path: P
     out, status = _mypy(snippet, tmp_path)
     assert status == 1, out
     assert error in out
+
+
+def test_every_subpackage_declares_what_it_exports() -> None:
+    packages = sorted((ROOT / "src" / "trafficha").rglob("__init__.py"))
+    assert len(packages) >= 10
+    for init in packages:
+        module = ".".join(init.parent.relative_to(ROOT / "src").parts)
+        package = importlib.import_module(module)
+        assert isinstance(getattr(package, "__all__", None), list), module
+        for name in package.__all__:
+            assert hasattr(package, name), f"{module}.{name}"
