@@ -87,6 +87,7 @@ bench: deps ## the benchmarks (pipeline, API); each prints figures and a ratio a
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/failover.py
+	$(BIN)/python bench/imports.py
 
 CHAOS_STATE ?= $(CURDIR)/.trafficha-chaos
 chaos: deps ## every chaos experiment against a fresh detached stack (port 18080), then down
