@@ -113,6 +113,13 @@ def _type_text(tp: Any) -> str:
     return tp.__name__ if isinstance(tp, type) else str(tp).replace("typing.", "")
 
 
+def _value_text(value: object) -> str:
+    """A constant or type alias as source code, quoted as the formatter wants it."""
+    alias = get_origin(value) is not None or isinstance(value, types.UnionType)
+    text = _type_text(value) if alias else repr(value).replace("datetime.", "")
+    return re.sub(r"'([^'\"]*)'", r'"\1"', text)
+
+
 def _struct_fields(cls: type[msgspec.Struct]) -> list[str]:
     hints = get_type_hints(cls, include_extras=True)
     lines = []
@@ -189,7 +196,7 @@ def _entry(name: str, obj: object) -> list[str]:
         head = "async def" if is_async else "def"
         lines += ["```python", f"{head} {name}{_signature(obj)}", "```", ""]
     else:
-        lines += ["```python", f"{name} = {obj!r}", "```", ""]
+        lines += ["```python", f"{name} = {_value_text(obj)}", "```", ""]
     doc = _own_doc(obj)
     if doc:
         lines += [_markdown(doc), ""]

@@ -43,6 +43,9 @@ def encode_entry(batch: StreamEntry) -> dict[str, bytes | str | int]:
 def decode_entry(fields: dict[bytes, bytes]) -> StreamEntry:
     """The batch of a stream entry.
 
+    Its datetimes are aware and in UTC (msgpack timestamps carry no zone): the same instants
+    the producer sent, unambiguous; convert with :func:`trafficha.to_kst` to show them in KST.
+
     Raises:
         UndecodableEntryError: missing fields, an unknown schema version or a body that does
             not decode (the message says which).
