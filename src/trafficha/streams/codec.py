@@ -7,6 +7,7 @@ a consumer can refuse a version it does not know before trying to decode it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import msgspec
@@ -15,7 +16,14 @@ from trafficha.errors import TrafficHaError
 from trafficha.models.stream import SCHEMA_VERSION, RoadBatch, StreamEntry
 
 _ENCODER: Final = msgspec.msgpack.Encoder()
-_DECODER: Final[msgspec.msgpack.Decoder[StreamEntry]] = msgspec.msgpack.Decoder(StreamEntry)
+
+# Every schema version this build reads -> how to turn such a body into today's batch. The
+# producer writes SCHEMA_VERSION only. A version bump first adds the next version's reader here
+# (its own structs, converted to these), rolls out, and only then writes it: consumers never stop
+# (docs/stream.md, "Schema versioning").
+READERS: Final[dict[bytes, Callable[[bytes], StreamEntry]]] = {
+    str(SCHEMA_VERSION).encode(): msgspec.msgpack.Decoder(StreamEntry).decode,
+}
 
 
 class UndecodableEntryError(TrafficHaError):
@@ -53,12 +61,14 @@ def decode_entry(fields: dict[bytes, bytes]) -> StreamEntry:
     version = fields.get(b"v")
     if version is None or b"body" not in fields:
         raise UndecodableEntryError("missing fields: not a trafficha batch entry")
-    if version != str(SCHEMA_VERSION).encode():
+    read = READERS.get(version)
+    if read is None:
+        known = ", ".join(v.decode() for v in sorted(READERS))
         raise UndecodableEntryError(
             f"unknown schema version {version.decode(errors='replace')!r} "
-            f"(this consumer reads {SCHEMA_VERSION})"
+            f"(this consumer reads {known})"
         )
     try:
-        return _DECODER.decode(fields[b"body"])
+        return read(fields[b"body"])
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise UndecodableEntryError(f"undecodable body: {exc}") from None
