@@ -77,9 +77,12 @@ class ManagedProcess:
     merely reused the pid.
     """
 
-    def __init__(self, name: str, argv: Sequence[str], run_dir: Path) -> None:
+    def __init__(
+        self, name: str, argv: Sequence[str], run_dir: Path, *, stop_timeout: float = 10.0
+    ) -> None:
         self.name = name
         self.argv = list(argv)
+        self.stop_timeout = stop_timeout
         self.pid_file = run_dir / f"{name}.pid"
         self.log_file = run_dir / f"{name}.log"
         self._popen: subprocess.Popen[bytes] | None = None
@@ -140,8 +143,10 @@ class ManagedProcess:
             raise
         return pid
 
-    def stop(self, timeout: float = 10.0, sig: signal.Signals = signal.SIGTERM) -> None:
-        """Signal the process, wait for it to exit, and SIGKILL it if it does not."""
+    def stop(self, timeout: float | None = None, sig: signal.Signals = signal.SIGTERM) -> None:
+        """Signal the process, wait ``timeout`` (default: its ``stop_timeout``) for it to exit,
+        and SIGKILL it if it does not."""
+        timeout = self.stop_timeout if timeout is None else timeout
         pid = self.pid()
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):
