@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.metadata
 import inspect
 import subprocess
 import sys
@@ -181,3 +182,18 @@ def test_every_subpackage_declares_what_it_exports() -> None:
         assert isinstance(getattr(package, "__all__", None), list), module
         for name in package.__all__:
             assert hasattr(package, name), f"{module}.{name}"
+
+
+def test_one_version_everywhere() -> None:
+    assert importlib.metadata.version("trafficha") == trafficha.__version__
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = [line for line in changelog.splitlines() if line.startswith("## [0")]
+    assert released[0].startswith(f"## [{trafficha.__version__}] - "), "CHANGELOG lags"
+    out = subprocess.run(
+        [sys.executable, "-m", "trafficha.cli", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert out.stdout.strip() == f"trafficha {trafficha.__version__}"
