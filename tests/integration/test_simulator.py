@@ -196,6 +196,22 @@ async def test_health(http: aiohttp.ClientSession) -> None:
         assert (response.status, await response.json()) == (200, {"status": "ok"})
 
 
+async def test_unknown_paths_and_methods_get_problem_documents(
+    http: aiohttp.ClientSession,
+) -> None:
+    for method, path, status in (
+        ("GET", "/no/such/endpoint", 404),
+        ("POST", "/openapi/burstInfo/realTimeSms", 405),
+        ("PATCH", "/admin/faults", 405),
+    ):
+        async with http.request(method, path) as response:
+            assert response.status == status, (method, path)
+            assert response.content_type == "application/problem+json"
+            body = await response.json()
+            assert body["status"] == status
+            assert body["title"]
+
+
 async def test_xml_when_json_is_not_asked(http: aiohttp.ClientSession) -> None:
     for type_ in ("xml", None):
         params = {"key": KEYS[0], "numOfRows": "3"} | ({"type": type_} if type_ else {})

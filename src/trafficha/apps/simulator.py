@@ -62,9 +62,8 @@ from typing import Annotated, Any, Final, Literal, get_args
 
 import msgspec
 from litestar import Litestar, Request, Response, delete, get, put
-from litestar.types import Scope
 
-from trafficha.apps.problems import InvalidParam, problem
+from trafficha.apps.problems import InvalidParam, exception_handlers, problem
 from trafficha.config import Settings
 from trafficha.kst import now_kst
 from trafficha.models.domain import Accident, TollgateTraffic
@@ -651,9 +650,11 @@ def create_app(
             reset_served,
         ],
         openapi_config=None,
+        # An unknown path or method gets a problem document, like every other bad input here;
+        # an unexpected failure is logged once and answered with a 500 problem.
+        exception_handlers=exception_handlers("simulator"),
         # The service configures logging itself (trafficha.logs); Litestar must not replace it.
         logging_config=None,
-        after_exception=[_log_exception],
     )
 
 
@@ -661,7 +662,3 @@ def _truncated(response: Response[bytes]) -> Response[bytes]:
     """The same answer cut in half: HTTP 200 and the right type, but not a whole document."""
     body = response.content
     return Response(body[: len(body) // 2], media_type=response.media_type)
-
-
-async def _log_exception(exc: Exception, scope: Scope) -> None:
-    log.error("%s %s failed", scope.get("method", ""), scope.get("path", ""), exc_info=exc)
