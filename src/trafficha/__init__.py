@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "NotLeaderError": "trafficha.streams.producer",
     "RetryableError": "trafficha.streams.consumer",
     "UndecodableEntryError": "trafficha.streams.codec",
+    "UnknownDeadLetterError": "trafficha.streams.deadletters",
     # Models: domain records and stream batches
     "Accident": "trafficha.models.domain",
     "TollgateTraffic": "trafficha.models.domain",
@@ -69,6 +70,9 @@ _EXPORTS: dict[str, str] = {
     "StreamConsumer": "trafficha.streams.consumer",
     "encode_entry": "trafficha.streams.codec",
     "decode_entry": "trafficha.streams.codec",
+    "DeadLetter": "trafficha.streams.deadletters",
+    "dead_letters": "trafficha.streams.deadletters",
+    "replay_dead_letters": "trafficha.streams.deadletters",
     "LeaderLease": "trafficha.leader",
     "redis_client": "trafficha.connections",
     "stream_keys": "trafficha.connections",
@@ -116,6 +120,7 @@ __all__ = [
     "AuditReport",
     "Collector",
     "ConfigError",
+    "DeadLetter",
     "DedupStore",
     "LeaderLease",
     "NotLeaderError",
@@ -150,6 +155,7 @@ __all__ = [
     "TollgateTraffic",
     "TrafficHaError",
     "UndecodableEntryError",
+    "UnknownDeadLetterError",
     "__version__",
     "accident_stats",
     "audit",
@@ -158,6 +164,7 @@ __all__ = [
     "create_gateway_app",
     "create_proxy_app",
     "create_simulator_app",
+    "dead_letters",
     "decode_entry",
     "encode_entry",
     "latest_accidents",
@@ -168,6 +175,7 @@ __all__ = [
     "parse_tollgate_traffic",
     "parse_tollgates",
     "redis_client",
+    "replay_dead_letters",
     "road_status",
     "road_summary",
     "stream_keys",
@@ -261,5 +269,11 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with the
     )
     from trafficha.streams.codec import UndecodableEntryError, decode_entry, encode_entry
     from trafficha.streams.consumer import RetryableError, StreamConsumer
+    from trafficha.streams.deadletters import (
+        DeadLetter,
+        UnknownDeadLetterError,
+        dead_letters,
+        replay_dead_letters,
+    )
     from trafficha.streams.keys import StreamKeys
     from trafficha.streams.producer import NotLeaderError, StreamProducer

@@ -27,6 +27,7 @@ from trafficha.services.runner import run as run_service
 from trafficha.sim import faults_cli
 from trafficha.store import DedupStore
 from trafficha.store.accounts import READ_ONLY, ensure_account
+from trafficha.streams.deadletters import DeadLetter, dead_letters, replay_dead_letters
 from trafficha.topology.local import MEMBERS, LocalStack, default_mode, default_state_dir
 
 # Where ``trafficha migrate --reader`` finds the reader's password: not a setting, since no
@@ -95,6 +96,15 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(SERVICES),
         help="whose environment (default processor: Redis and the read-write database account)",
     )
+    dead = sub.add_parser(
+        "dead",
+        parents=[common],
+        help="list the dead-lettered batches, or replay them onto the stream once fixed",
+    )
+    dead.add_argument("action", nargs="?", choices=["list", "replay"], default="list")
+    dead.add_argument("ids", nargs="*", metavar="ID", help="dead letters to replay")
+    dead.add_argument("--all", action="store_true", help="replay every dead letter")
+    dead.add_argument("--json", action="store_true", help="machine-readable output")
     faults_cli.add_parser(sub)
     audit = sub.add_parser(
         "audit", parents=[common], help="check that every produced batch was applied once"
@@ -243,6 +253,39 @@ def _env_command(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _dead(settings: Settings, args: argparse.Namespace) -> list[DeadLetter] | dict[str, str]:
+    redis = redis_client(settings)
+    try:
+        if args.action == "list":
+            return await dead_letters(redis, stream_keys(settings))
+        return await replay_dead_letters(
+            redis, stream_keys(settings), None if args.all else args.ids
+        )
+    finally:
+        await redis.aclose()
+
+
+def _dead_command(args: argparse.Namespace) -> int:
+    if args.action == "replay" and bool(args.ids) == args.all:
+        raise ConfigError("replay: name the dead letters to replay, or --all (not both)")
+    if args.action == "list" and (args.ids or args.all):
+        raise ConfigError("list takes no ids and no --all")
+    result = asyncio.run(_dead(_stack_settings(_state_dir(args)), args))
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    elif isinstance(result, dict):
+        for dead_id, new_id in result.items():
+            sys.stdout.write(f"{dead_id} -> {new_id}\n")
+        sys.stdout.write(f"{len(result)} replayed\n")
+    else:
+        for letter in result:
+            sys.stdout.write(
+                f"{letter.id}  {letter.kind or '-':9} {letter.batch_id or '-'}  {letter.reason}\n"
+            )
+        sys.stdout.write(f"{len(result)} dead letters\n")
+    return 0
+
+
 def _audit(args: argparse.Namespace) -> int:
     report = asyncio.run(audit_from_settings(_stack_settings(_state_dir(args))))
     _print_audit(report, as_json=args.json)
@@ -313,6 +356,7 @@ def _status(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
+    "dead": _dead_command,
     "down": _down,
     "env": _env_command,
     "member": _member,

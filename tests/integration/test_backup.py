@@ -11,6 +11,7 @@ directories laid out as a stack's (``$STATE/central/redis`` for Redis, the Maria
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -296,7 +297,7 @@ async def test_a_mariadb_dump_restores_and_the_rewind_fills_the_gap(
         assert table_rows(restore_target) == final
 
 
-async def test_dead_letters_are_replayed_by_the_documented_snippet(tmp_path: Path) -> None:
+async def test_dead_letters_are_listed_and_replayed_by_trafficha_dead(tmp_path: Path) -> None:
     good = accident_batch([accident(i) for i in range(5)])
     newer = tollgate_batch([tollgate_row(1)])
     handled: list[StreamEntry] = []
@@ -334,10 +335,31 @@ async def test_dead_letters_are_replayed_by_the_documented_snippet(tmp_path: Pat
         }
 
         broken = False  # the fix is deployed
-        snippet = documented("stream.md", "replay-dead-letters")
-        env = {"REDIS_ADDR": server.addr, "REDIS_PASSWORD": server.password or ""}
-        output = await asyncio.to_thread(run, [sys.executable, "-c", snippet], env)
-        assert output.count("replayed") == 2
+        env = {
+            "REDIS_ADDR": server.addr,
+            "REDIS_PASSWORD": server.password or "",
+            "PYTHONPATH": os.pathsep.join(sys.path),
+        }
+        trafficha = [sys.executable, "-m", "trafficha.cli", "dead"]
+        state = ["--state-dir", str(tmp_path / "no-stack")]  # settings from the environment
+        listed = json.loads(await asyncio.to_thread(run, [*trafficha, "--json", *state], env))
+        assert {(d["batch_id"], d["reason"]) for d in listed} == {
+            (k.decode(), v) for k, v in reasons.items()
+        }
+        # Naming one that is not a dead letter replays nothing.
+        refused = await asyncio.to_thread(
+            subprocess.run,
+            [*trafficha, "replay", "0-1", *state],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert refused.returncode == 1
+        assert refused.stderr == "trafficha: not dead letters: 0-1\n"
+        assert await redis.xlen(KEYS.dead) == 2
+        output = await asyncio.to_thread(run, [*trafficha, "replay", "--all", *state], env)
+        assert output.endswith("2 replayed\n")
         assert await redis.xlen(KEYS.dead) == 0
 
         await consumer.read_new()

@@ -42,7 +42,12 @@ from trafficha.secrets import Secret
 from trafficha.store.accounts import READ_ONLY
 from trafficha.store.migrations import MIGRATIONS, SCHEMA_MIGRATIONS
 from trafficha.streams import consumer
-from trafficha.streams.codec import UndecodableEntryError, decode_entry, encode_entry
+from trafficha.streams.codec import (
+    ENTRY_FIELDS,
+    UndecodableEntryError,
+    decode_entry,
+    encode_entry,
+)
 from trafficha.streams.keys import StreamKeys
 from trafficha.topology.local import (
     _PORT_OFFSETS,
@@ -390,15 +395,12 @@ def test_the_additive_rule_holds_for_these_structs() -> None:
     assert decode_entry(fields) == decode_entry(wire_fields(batch))
 
 
-def test_the_replay_snippet_copies_exactly_the_entry_fields() -> None:
-    snippet = code_blocks(page("stream.md"))["replay-dead-letters"]
-    compile(snippet, "replay.py", "exec")
-    match = re.search(r"ENTRY_FIELDS = \((.*?)\)", snippet)
-    assert match
-    assert re.findall(r'b"(\w+)"', match[1]) == list(encode_entry(sample_batch()))
-
-
-# --- http-api.md ----------------------------------------------------------------------------
+def test_the_documented_replay_copies_exactly_the_entry_fields() -> None:
+    text = section(page("stream.md"), "### Replaying dead letters")
+    listed = re.search(r"entry fields \(([^)]*)\)", text)
+    assert listed
+    assert re.findall(r"`(\w+)`", listed[1]) == list(ENTRY_FIELDS)
+    assert list(encode_entry(sample_batch())) == list(ENTRY_FIELDS)
 
 
 def plain(path: str) -> str:

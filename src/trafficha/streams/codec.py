@@ -26,6 +26,11 @@ READERS: Final[dict[bytes, Callable[[bytes], StreamEntry]]] = {
 }
 
 
+# The fields of an entry, in the order encode_entry writes them. A dead letter carries these
+# beside its own (reason, consumer, origin_id); a replay copies exactly these back.
+ENTRY_FIELDS: Final = ("v", "kind", "batch", "epoch", "n", "body")
+
+
 class UndecodableEntryError(TrafficHaError):
     """A stream entry that cannot become a batch: the reason goes to the dead-letter stream."""
 
