@@ -31,6 +31,15 @@ class Database:
     def addr(self) -> str:
         return f"{self.host}:{self.port}"
 
+    def env(self) -> dict[str, str]:
+        """The settings that point a service at this database."""
+        return {
+            "DB_HOST": self.addr,
+            "DB_USER": self.user,
+            "DB_PASSWORD": self.password,
+            "DB_NAME": self.name,
+        }
+
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:

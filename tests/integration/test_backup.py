@@ -107,12 +107,7 @@ def shell_env(
     if redis is not None:
         env |= {"REDIS_ADDR": redis.addr, "REDIS_PASSWORD": redis.password or ""}
     if db is not None:
-        env |= {
-            "DB_HOST": db.addr,
-            "DB_USER": db.user,
-            "DB_PASSWORD": db.password,
-            "DB_NAME": db.name,
-        }
+        env |= db.env()
     return env
 
 

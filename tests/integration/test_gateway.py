@@ -77,10 +77,7 @@ def service_env(migrated: Database, redis_server: RedisServer) -> dict[str, str]
         **os.environ,
         "LOG_LEVEL": "INFO",
         "REDIS_ADDR": redis_server.addr,
-        "DB_HOST": db.addr,
-        "DB_USER": db.user,
-        "DB_PASSWORD": db.password,
-        "DB_NAME": db.name,
+        **db.env(),
         # Keys of this module's own (heartbeats, data version, events).
         "STREAM_KEY": f"t{uuid.uuid4().hex[:12]}",
     }

@@ -48,10 +48,7 @@ def service_env(database: Database, redis_server: RedisServer, keys: StreamKeys)
     return {
         **os.environ,
         "REDIS_ADDR": redis_server.addr,
-        "DB_HOST": database.addr,
-        "DB_USER": database.user,
-        "DB_PASSWORD": database.password,
-        "DB_NAME": database.name,
+        **database.env(),
         "STREAM_KEY": keys.stream,
         "STREAM_GROUP": keys.group,
         "CLAIM_IDLE": "500ms",

@@ -46,12 +46,7 @@ def _worker_env(
         "DATA_SOURCE_MODE": "sim",
     }
     if database is not None:
-        env |= {
-            "DB_HOST": database.addr,
-            "DB_USER": database.user,
-            "DB_PASSWORD": database.password,
-            "DB_NAME": database.name,
-        }
+        env |= database.env()
     return env
 
 

@@ -96,10 +96,7 @@ def stack(
         proxy_env = {
             **base,
             "REDIS_ADDR": redis_server.addr,
-            "DB_HOST": db.addr,
-            "DB_USER": db.user,
-            "DB_PASSWORD": db.password,
-            "DB_NAME": db.name,
+            **db.env(),
             "REAL_OPENAPI_URL": simulator + PATHS["accidents"],
             "TOLLGATE_API_URL": simulator + PATHS["tollgate"],
             "ROAD_STATUS_API_URL": simulator + PATHS["road"],
