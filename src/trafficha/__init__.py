@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# Public name -> the module that defines it. One table, so the lazy loader, ``__all__`` and the
-# type checker's view below cannot disagree (a test compares them).
+# Public name -> the module that defines it (``module:name`` where it has another name there).
+# One table, so the lazy loader, ``__all__`` and the type checker's view below cannot disagree
+# (a test compares them).
 _EXPORTS: dict[str, str] = {
     # Settings
     "Settings": "trafficha.config",
@@ -95,18 +96,10 @@ _EXPORTS: dict[str, str] = {
     "audit": "trafficha.services.audit",
     "AuditReport": "trafficha.services.audit",
     # App factories
-    "create_data_api_app": "trafficha.apps.data_api.app",
-    "create_gateway_app": "trafficha.apps.gateway.app",
-    "create_proxy_app": "trafficha.apps.proxy",
-    "create_simulator_app": "trafficha.apps.simulator",
-}
-
-# The app factories are all called ``create_app`` where they are defined.
-_RENAMED: dict[str, str] = {
-    "create_data_api_app": "create_app",
-    "create_gateway_app": "create_app",
-    "create_proxy_app": "create_app",
-    "create_simulator_app": "create_app",
+    "create_data_api_app": "trafficha.apps.data_api.app:create_app",
+    "create_gateway_app": "trafficha.apps.gateway.app:create_app",
+    "create_proxy_app": "trafficha.apps.proxy:create_app",
+    "create_simulator_app": "trafficha.apps.simulator:create_app",
 }
 
 # Spelled out, not computed: type checkers read a literal list only.
@@ -190,10 +183,11 @@ if not TYPE_CHECKING:
     # catching typos; they see the real imports below instead.
 
     def __getattr__(name: str) -> Any:
-        module = _EXPORTS.get(name)
-        if module is None:
+        target = _EXPORTS.get(name)
+        if target is None:
             raise AttributeError(f"module 'trafficha' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+        module, _, attr = target.partition(":")
+        value = getattr(importlib.import_module(module), attr or name)
         globals()[name] = value  # later lookups skip this function
         return value
 

@@ -55,7 +55,7 @@ def _is_error(name: str, obj: object) -> bool:
 def _section_of(name: str, obj: object) -> str:
     if _is_error(name, obj):
         return "Errors"
-    module = trafficha._EXPORTS[name]
+    module = trafficha._EXPORTS[name].partition(":")[0]
     for title, prefixes in SECTIONS:
         if any(module == p or module.startswith(p + ".") for p in prefixes):
             return title

@@ -18,6 +18,7 @@ from trafficha.streams import (
     decode_entry,
     encode_entry,
 )
+from trafficha.streams.scan import stream_entries
 
 pytestmark = pytest.mark.integration
 
@@ -221,3 +222,12 @@ async def test_trimming_never_drops_an_unacknowledged_entry(
     # Now everything is acknowledged: the next publish trims back to about MAXLEN.
     await publish(producer, 1)
     assert 20 <= await redis_client.xlen(keys.stream) <= 22
+
+
+async def test_a_whole_stream_is_read_across_page_boundaries(
+    redis_client: aioredis.Redis, keys: StreamKeys
+) -> None:
+    added = [await redis_client.xadd(keys.stream, {"n": i}) for i in range(7)]
+    for page in (3, 7, 100):
+        read = [(i, f[b"n"]) async for i, f in stream_entries(redis_client, keys.stream, page=page)]
+        assert read == [(entry_id, str(n).encode()) for n, entry_id in enumerate(added)], page

@@ -12,8 +12,7 @@ from trafficha.config import Settings
 from trafficha.connections import redis_client, stream_keys
 from trafficha.store import DedupStore
 from trafficha.streams.keys import StreamKeys
-
-_SCAN_PAGE = 1000
+from trafficha.streams.scan import stream_entries
 
 
 class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,14 +34,7 @@ class AuditReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def _batch_ids(redis: aioredis.Redis, stream: str) -> set[str]:
-    ids: set[str] = set()
-    start = "-"
-    while True:
-        rows: Any = await redis.xrange(stream, min=start, count=_SCAN_PAGE)
-        ids.update(f[b"batch"].decode() for _id, f in rows if b"batch" in f)
-        if len(rows) < _SCAN_PAGE:
-            return ids
-        start = "(" + rows[-1][0].decode()
+    return {f[b"batch"].decode() async for _id, f in stream_entries(redis, stream) if b"batch" in f}
 
 
 async def audit(redis: aioredis.Redis, keys: StreamKeys, store: DedupStore) -> AuditReport:

@@ -10,7 +10,7 @@ had been applied before is a ledger hit, not a duplicate.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any, Final
+from typing import Any
 
 import msgspec
 import redis.asyncio as aioredis
@@ -18,8 +18,7 @@ import redis.asyncio as aioredis
 from trafficha.errors import TrafficHaError
 from trafficha.streams.codec import ENTRY_FIELDS
 from trafficha.streams.keys import StreamKeys
-
-_PAGE: Final = 500
+from trafficha.streams.scan import stream_entries
 
 
 class UnknownDeadLetterError(TrafficHaError, LookupError):
@@ -42,17 +41,6 @@ def _text(fields: dict[bytes, bytes], name: bytes) -> str | None:
     return None if value is None else value.decode(errors="replace")
 
 
-async def _entries(redis: aioredis.Redis, stream: str) -> list[tuple[bytes, dict[bytes, bytes]]]:
-    out: list[tuple[bytes, dict[bytes, bytes]]] = []
-    start = "-"
-    while True:
-        rows: Any = await redis.xrange(stream, min=start, count=_PAGE)
-        out += rows
-        if len(rows) < _PAGE:
-            return out
-        start = "(" + rows[-1][0].decode()
-
-
 async def dead_letters(redis: aioredis.Redis, keys: StreamKeys) -> list[DeadLetter]:
     """Every dead letter, oldest first."""
     return [
@@ -64,7 +52,7 @@ async def dead_letters(redis: aioredis.Redis, keys: StreamKeys) -> list[DeadLett
             reason=_text(fields, b"reason") or "",
             consumer=_text(fields, b"consumer") or "",
         )
-        for entry_id, fields in await _entries(redis, keys.dead)
+        async for entry_id, fields in stream_entries(redis, keys.dead)
     ]
 
 
@@ -88,7 +76,7 @@ async def replay_dead_letters(
     wanted = None if ids is None else set(ids)
     found = [
         (entry_id, fields)
-        for entry_id, fields in await _entries(redis, keys.dead)
+        async for entry_id, fields in stream_entries(redis, keys.dead)
         if wanted is None or entry_id.decode() in wanted
     ]
     if wanted is not None:

@@ -174,7 +174,7 @@ class MariaDBServer:
         """Create (or re-password) a loopback user with exactly ``privileges`` on ``database``
         (on every database when ``None``)."""
         statements = account_statements(
-            user, password, host="127.0.0.1", database=database, privileges=privileges
+            user, password, host=LOOPBACK, database=database, privileges=privileges
         )
         with self.admin() as conn, conn.cursor() as cur:
             for sql, args in statements:
