@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from trafficha.store import DedupStore
 from trafficha.topology.processes import free_port
 from trafficha.topology.servers import MariaDBServer, RedisServer, new_password
 
@@ -99,6 +100,16 @@ def database(
     """An empty database for this test."""
     with scratch_database(mariadb_server, db_account, namespace) as db:
         yield db
+
+
+@pytest.fixture
+async def store(database: Database) -> AsyncIterator[DedupStore]:
+    """A migrated store on this test's database."""
+    async with await DedupStore.open(
+        database.host, database.port, database.user, database.password, database.name
+    ) as opened:
+        await opened.migrate()
+        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -249,15 +249,6 @@ def env(database: Database, redis_server: RedisServer, keys: StreamKeys) -> dict
 
 
 @pytest.fixture
-async def store(database: Database) -> AsyncIterator[DedupStore]:
-    async with await DedupStore.open(
-        database.host, database.port, database.user, database.password, database.name
-    ) as store:
-        await store.migrate()
-        yield store
-
-
-@pytest.fixture
 async def processor(
     redis_client: aioredis.Redis, keys: StreamKeys, store: DedupStore
 ) -> AsyncIterator[Processor]:

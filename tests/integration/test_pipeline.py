@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,15 +32,6 @@ E = TypeVar("E", CommitEvent, LeaderEvent)
 @pytest.fixture
 def keys(namespace: str) -> StreamKeys:
     return StreamKeys(stream=f"{namespace}:stream", group=f"{namespace}:group")
-
-
-@pytest.fixture
-async def store(database: Database) -> AsyncIterator[DedupStore]:
-    async with await DedupStore.open(
-        database.host, database.port, database.user, database.password, database.name
-    ) as store:
-        await store.migrate()
-        yield store
 
 
 @pytest.fixture
