@@ -17,7 +17,8 @@ DEB_PACKAGES := redis-server:/usr/bin/redis-server mariadb-server:/usr/sbin/mari
 	fonts-nanum:/usr/share/fonts/truetype/nanum/NanumGothic.ttf shellcheck:/usr/bin/shellcheck
 PORT ?= 8080
 
-.PHONY: help deps system-deps venv spa spa-test up down status test lint typecheck pytest bench chaos docs clean
+.PHONY: help deps system-deps venv spa spa-test up down status test test-fast lint typecheck pytest bench chaos docs \
+	constraints clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,10 +33,10 @@ system-deps: ## install missing Debian packages (redis-server, mariadb-server, h
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test]' -c constraints.txt
 	touch $@
 
 venv: $(STAMP) ## create the virtualenv with the package and its test tools
@@ -83,6 +84,17 @@ pytest: deps ## the test suite (starts its own redis-server and mariadbd)
 
 test: deps lint typecheck spa-test pytest ## every check: ruff, mypy --strict, vitest, pytest
 
+# The inner loop: the virtualenv only (no apt, no npm, no servers). mypy runs beside the unit tests
+# (two cores); its report follows theirs.
+test-fast: $(STAMP) ## ruff, mypy --strict and the unit tests, in well under a minute
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@log=$$(mktemp); $(BIN)/mypy >"$$log" 2>&1 & mypy=$$!; status=0; \
+	echo "$(BIN)/mypy (in the background)"; \
+	$(BIN)/python -m pytest -q tests/unit -m "not integration and not e2e and not slow" \
+		|| status=$$?; \
+	echo "$(BIN)/mypy:"; wait $$mypy || status=1; cat "$$log"; rm -f "$$log"; exit $$status
+
 bench: deps ## the benchmarks (pipeline, API); each prints figures and a ratio against its baseline
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/api.py
@@ -103,6 +115,15 @@ chaos: deps ## every chaos experiment against a fresh detached stack (port 18080
 docs: $(STAMP) ## regenerate docs/library.md and docs/configuration.md from the code
 	$(BIN)/python -m trafficha._apidoc > docs/library.md
 	$(BIN)/python -m trafficha.config > docs/configuration.md
+
+# constraints.txt pins every package `.[test]` installs, so every venv gets the same versions.
+constraints: ## re-pin constraints.txt from .venv after a pyproject.toml change (UPGRADE=1: newest)
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[test]' $(if $(UPGRADE),--upgrade --upgrade-strategy eager)
+	{ echo "# Every package \`pip install -e '.[test]'\` installs, pinned: regenerate with \`make constraints\`"; \
+		echo "# (UPGRADE=1 for the newest versions pyproject.toml allows)."; \
+		$(BIN)/python -m pip freeze --exclude-editable | grep -v '^#'; } > constraints.txt
+	touch $(STAMP)
 
 clean: ## remove the virtualenv and caches (not the stack's state dir)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis spa/node_modules spa/dist

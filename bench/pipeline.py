@@ -39,12 +39,12 @@ from trafficha.models import (
     TollgateBatch,
     TollgateTraffic,
 )
-from trafficha.models.domain import Grade
+from trafficha.models.domain import Grade, summarize_routes
 from trafficha.models.stream import Kind
-from trafficha.providers.kec import summarize_routes
 from trafficha.services.processor import Processor
 from trafficha.store import DedupStore
-from trafficha.store.dedup import SESSION_OPTIONS, table_rows, upsert_statements
+from trafficha.store.db import SESSION_OPTIONS
+from trafficha.store.dedup import table_rows, upsert_statements
 from trafficha.streams import StreamKeys, StreamProducer, decode_entry
 from trafficha.streams.codec import record_count
 from trafficha.topology.processes import free_port

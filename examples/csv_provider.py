@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import hashlib
 import logging
 import os
 import signal
@@ -56,15 +55,20 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Final, Generic, Literal, TypeVar
+from typing import Any, Final, Generic, Literal, TypeVar, cast
 
 from redis.exceptions import RedisError
 
 from trafficha import (
+    ACCIDENTS,
     KST,
+    ROAD_STATUS,
+    TOLLGATE_LIST,
+    TOLLGATE_TRAFFIC,
     Accident,
     Collector,
     ConfigError,
+    Dataset,
     Provider,
     RoadStatus,
     Settings,
@@ -72,6 +76,7 @@ from trafficha import (
     StreamKeys,
     Tollgate,
     TollgateTraffic,
+    incident_key,
     load_settings,
     redis_client,
 )
@@ -245,13 +250,6 @@ TOLLGATE_LIST_COLUMNS: Final = ("unit_code", "unit_name", "route_no", "route_nam
 
 INOUT_NAMES: Final = {"0": "입구", "1": "출구"}
 TCS_NAMES: Final = {"1": "TCS", "2": "hi-pass"}
-
-
-def incident_key(occurred_at: datetime, route: str, direction: str, kind: str, place: str) -> str:
-    """An incident's identity: start time, route, direction, type and place, which KEC keeps
-    while it updates the text, progress and lanes (so the frames of one incident are one row)."""
-    joined = "\x1f".join((occurred_at.isoformat(), route, direction, kind, place))
-    return hashlib.blake2b(joined.encode(), digest_size=12).hexdigest()
 
 
 def _accident(row: dict[str, str], offset: timedelta) -> Accident:
@@ -463,17 +461,17 @@ class CsvReplayProvider:
     def source(self) -> Source:
         return self.replay_source
 
-    async def fetch_accidents(self) -> list[Accident]:
-        return self._next(self.accidents)
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        return self._next(self.tollgate_traffic)
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        return self._next(self.road_status)
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        return self._next(self.tollgates)
+    async def fetch(self, dataset: Dataset[T]) -> list[T]:
+        """The next frame of the dataset's file; a dataset this replay has no file kind for
+        (a dataset added to the registry later) is always empty."""
+        frames: dict[str, Frames[Any]] = {
+            ACCIDENTS.kind: self.accidents,
+            TOLLGATE_TRAFFIC.kind: self.tollgate_traffic,
+            ROAD_STATUS.kind: self.road_status,
+            TOLLGATE_LIST.kind: self.tollgates,
+        }
+        played = frames.get(dataset.kind)
+        return [] if played is None else cast(list[T], self._next(played))
 
     async def aclose(self) -> None:
         """Nothing to release: the files were read at the start."""
@@ -504,7 +502,9 @@ async def replay(args: argparse.Namespace, settings: Settings) -> int:
         keys,
         provider,
         holder=f"{settings.member_name}/csv-replay-{socket.gethostname()}-{os.getpid()}",
-        intervals={"accidents": every, "tollgate": every, "road": every, "tollgates": every},
+        intervals={
+            d.kind: every for d in (ACCIDENTS, TOLLGATE_TRAFFIC, ROAD_STATUS, TOLLGATE_LIST)
+        },
         lease_ttl_ms=int(settings.lease_ttl.total_seconds() * 1000),
         maxlen=settings.stream_maxlen,
     )

@@ -34,9 +34,9 @@ _EXPORTS: dict[str, str] = {
     "ProviderAuthError": "trafficha.errors",
     "ProviderPayloadError": "trafficha.errors",
     "ProviderUnavailableError": "trafficha.errors",
-    "StoreError": "trafficha.store.dedup",
-    "StoreUnavailableError": "trafficha.store.dedup",
-    "StoreDataError": "trafficha.store.dedup",
+    "StoreError": "trafficha.store.db",
+    "StoreUnavailableError": "trafficha.store.db",
+    "StoreDataError": "trafficha.store.db",
     "NotLeaderError": "trafficha.streams.producer",
     "RetryableError": "trafficha.streams.consumer",
     "UndecodableEntryError": "trafficha.streams.codec",
@@ -53,14 +53,21 @@ _EXPORTS: dict[str, str] = {
     "TollgateListBatch": "trafficha.models.stream",
     "StreamEntry": "trafficha.models.stream",
     "SCHEMA_VERSION": "trafficha.models.stream",
+    "incident_key": "trafficha.models.domain",
+    "summarize_routes": "trafficha.models.domain",
     # KEC parsing
     "parse_accidents": "trafficha.providers.kec",
     "parse_tollgate_traffic": "trafficha.providers.kec",
     "parse_road_status": "trafficha.providers.kec",
     "parse_tollgates": "trafficha.providers.kec",
-    "summarize_routes": "trafficha.providers.kec",
     # Providers
     "Provider": "trafficha.providers.base",
+    "Dataset": "trafficha.datasets.spec",
+    "DATASETS": "trafficha.datasets.registry",
+    "ACCIDENTS": "trafficha.datasets.registry",
+    "TOLLGATE_TRAFFIC": "trafficha.datasets.registry",
+    "ROAD_STATUS": "trafficha.datasets.registry",
+    "TOLLGATE_LIST": "trafficha.datasets.registry",
     "Source": "trafficha.providers.base",
     "RealProvider": "trafficha.providers.real",
     "SimProvider": "trafficha.providers.sim",
@@ -98,14 +105,19 @@ _EXPORTS: dict[str, str] = {
     # App factories
     "create_data_api_app": "trafficha.apps.data_api.app:create_app",
     "create_gateway_app": "trafficha.apps.gateway.app:create_app",
-    "create_proxy_app": "trafficha.apps.proxy:create_app",
-    "create_simulator_app": "trafficha.apps.simulator:create_app",
+    "create_proxy_app": "trafficha.apps.proxy.app:create_app",
+    "create_simulator_app": "trafficha.apps.simulator.app:create_app",
 }
 
 # Spelled out, not computed: type checkers read a literal list only.
 __all__ = [
+    "ACCIDENTS",
+    "DATASETS",
     "KST",
+    "ROAD_STATUS",
     "SCHEMA_VERSION",
+    "TOLLGATE_LIST",
+    "TOLLGATE_TRAFFIC",
     "Accident",
     "AccidentBatch",
     "AccidentStats",
@@ -113,6 +125,7 @@ __all__ = [
     "AuditReport",
     "Collector",
     "ConfigError",
+    "Dataset",
     "DeadLetter",
     "DedupStore",
     "LeaderLease",
@@ -160,6 +173,7 @@ __all__ = [
     "dead_letters",
     "decode_entry",
     "encode_entry",
+    "incident_key",
     "latest_accidents",
     "load_settings",
     "now_kst",
@@ -199,10 +213,18 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with their real types
     from trafficha.apps.data_api.app import create_app as create_data_api_app
     from trafficha.apps.gateway.app import create_app as create_gateway_app
-    from trafficha.apps.proxy import create_app as create_proxy_app
-    from trafficha.apps.simulator import create_app as create_simulator_app
+    from trafficha.apps.proxy.app import create_app as create_proxy_app
+    from trafficha.apps.simulator.app import create_app as create_simulator_app
     from trafficha.config import Settings, load_settings
     from trafficha.connections import redis_client, stream_keys
+    from trafficha.datasets.registry import (
+        ACCIDENTS,
+        DATASETS,
+        ROAD_STATUS,
+        TOLLGATE_LIST,
+        TOLLGATE_TRAFFIC,
+    )
+    from trafficha.datasets.spec import Dataset
     from trafficha.errors import (
         ConfigError,
         ProviderAuthError,
@@ -219,6 +241,8 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with the
         RouteSummary,
         Tollgate,
         TollgateTraffic,
+        incident_key,
+        summarize_routes,
     )
     from trafficha.models.stream import (
         SCHEMA_VERSION,
@@ -235,20 +259,14 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with the
         parse_road_status,
         parse_tollgate_traffic,
         parse_tollgates,
-        summarize_routes,
     )
     from trafficha.providers.real import RealProvider
     from trafficha.providers.sim import SimProvider
     from trafficha.services.audit import AuditReport, audit
     from trafficha.services.collector import Collector
     from trafficha.services.processor import Processor
-    from trafficha.store.dedup import (
-        ApplyResult,
-        DedupStore,
-        StoreDataError,
-        StoreError,
-        StoreUnavailableError,
-    )
+    from trafficha.store.db import StoreDataError, StoreError, StoreUnavailableError
+    from trafficha.store.dedup import ApplyResult, DedupStore
     from trafficha.store.queries import (
         AccidentStats,
         RoadSectionStatus,

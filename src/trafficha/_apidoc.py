@@ -22,6 +22,7 @@ SECTIONS: Final = (
     ("Time", ("trafficha.kst",)),
     ("Errors", ("trafficha.errors",)),
     ("Models", ("trafficha.models",)),
+    ("Datasets", ("trafficha.datasets",)),
     ("KEC parsing", ("trafficha.providers.kec",)),
     ("Providers", ("trafficha.providers",)),
     ("Streams and the collector lease", ("trafficha.streams", "trafficha.leader")),

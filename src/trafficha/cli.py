@@ -21,7 +21,7 @@ from trafficha.connections import redis_client, stream_keys
 from trafficha.errors import ConfigError, TrafficHaError
 from trafficha.providers.modes import MODES, SourceState, SourceStatus
 from trafficha.services.audit import AuditReport, audit_from_settings
-from trafficha.services.hastatus import PipelineStatus, pipeline_status
+from trafficha.services.hastatus import HaState, read_ha_state
 from trafficha.services.runner import SERVICES
 from trafficha.services.runner import run as run_service
 from trafficha.sim import faults_cli
@@ -122,13 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _pipeline(stack: LocalStack) -> PipelineStatus | None:
+async def _pipeline(stack: LocalStack) -> HaState | None:
     """The pipeline's state from the stack's Redis, or None while Redis is down."""
     if not stack.redis.process.alive():
         return None
     redis = redis_client(stack.settings())
     try:
-        return await pipeline_status(redis, stack.keys())
+        return await read_ha_state(redis, stack.keys())
     finally:
         await redis.aclose()
 

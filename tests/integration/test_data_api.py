@@ -34,6 +34,7 @@ from trafficha.apps.data_api.hub import QUEUE_SIZE, EventHub, frame
 from trafficha.events import CommitEvent, LeaderEvent, publish_event
 from trafficha.kst import KST, now_kst
 from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
+from trafficha.models.stream import StreamEntry as Batch
 from trafficha.models.stream import TollgateBatch, TollgateListBatch
 from trafficha.providers.modes import SourceState, SourceStatus
 from trafficha.reference.network import load_network
@@ -41,7 +42,6 @@ from trafficha.reference.outline import load_outline
 from trafficha.services.freshness import Collection, record_collection
 from trafficha.services.heartbeat import Heartbeat, beat
 from trafficha.store import DedupStore
-from trafficha.store.dedup import Batch
 from trafficha.streams.keys import StreamKeys
 from trafficha.topology.processes import free_port, wait_until
 from trafficha.topology.servers import MariaDBServer, RedisServer

@@ -32,15 +32,15 @@ from tests.integration.test_data_api import (
     stop_api,
 )
 from trafficha.kst import now_kst
+from trafficha.models.domain import summarize_routes
 from trafficha.models.stream import (
     AccidentBatch,
     RoadBatch,
     TollgateBatch,
     TollgateListBatch,
 )
-from trafficha.providers.kec import summarize_routes
+from trafficha.models.stream import StreamEntry as Batch
 from trafficha.sim.world import TrafficWorld
-from trafficha.store.dedup import Batch
 from trafficha.streams.keys import StreamKeys
 from trafficha.topology.servers import MariaDBServer, RedisServer
 

@@ -7,7 +7,8 @@ tests. A dead upstream is a free port with nothing listening; a failing one is a
 MariaDB is such a port (it starts, answers /healthz, and answers 503 on data endpoints); a slow
 one is a data API stopped with SIGSTOP (the kernel accepts the connection, nobody answers).
 
-The pure parts (upstream pool, token buckets) are checked at the end with a fake clock.
+The pure parts (upstream pool, token buckets) are checked with a fake clock in
+tests/unit/test_gateway_pool.py and tests/unit/test_gateway_ratelimit.py.
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from yarl import URL
 from tests.conftest import Database
 from tests.support.services import Running, Services
 from tests.support.wait import eventually
-from trafficha.apps.gateway.ratelimit import TokenBuckets
-from trafficha.apps.gateway.upstreams import UpstreamPool
 from trafficha.store import DedupStore
 from trafficha.topology.processes import free_port
 from trafficha.topology.servers import RedisServer
@@ -704,75 +703,3 @@ async def test_no_build_page(
     assert missing.status == 404
     # The API is unaffected.
     assert (await get(http, f"{gateway}/api/ha/status")).status == 200
-
-
-# --- the pure parts, with a fake clock -------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_pool_ejects_after_consecutive_failures_and_probes_on_return() -> None:
-    clock = FakeClock()
-    pool = UpstreamPool(["http://a", "http://b"], eject_after=2, eject_for=10, clock=clock)
-    a, b = pool.upstreams
-
-    assert not pool.failed(a)
-    pool.succeeded(a)  # a success resets the count
-    assert not pool.failed(a)
-    assert pool.failed(a)  # two in a row: out
-    assert list(pool.order()) == [b]
-    assert not pool.failed(a)  # a late failure does not extend the ejection
-    clock.now += 9.9
-    assert list(pool.order()) == [b]
-    clock.now += 0.2
-    assert list(pool.order()) == [a, b]
-    assert pool.failed(a)  # probation: one failure is enough now
-    assert a.ejections == 2
-    clock.now += 10.1
-    pool.succeeded(a)
-    assert not pool.failed(a)  # cleared by the success: two needed again
-    assert pool.ejected() == [False, False]
-
-
-def test_pool_tries_everyone_when_everyone_is_ejected() -> None:
-    clock = FakeClock()
-    pool = UpstreamPool(["http://a", "http://b"], eject_after=1, eject_for=10, clock=clock)
-    a, b = pool.upstreams
-    assert pool.failed(b)
-    assert list(pool.order()) == [a]
-    assert pool.failed(a)
-    assert list(pool.order()) == [a, b]  # preference order, rather than failing untried
-    pool.succeeded(b)  # an answer while ejected brings it back at once
-    assert list(pool.order()) == [b]
-
-
-def test_token_buckets_burst_refill_and_retry_after() -> None:
-    clock = FakeClock()
-    buckets = TokenBuckets(5.0, clock=clock)
-    assert [buckets.take(b"x") for _ in range(10)] == [0.0] * 10
-    wait = buckets.take(b"x")
-    assert wait == pytest.approx(0.2)
-    assert buckets.take(b"y") == 0.0  # another client, its own bucket
-    clock.now += 0.2
-    assert buckets.take(b"x") == 0.0
-    assert buckets.take(b"x") > 0
-
-
-def test_token_bucket_table_is_bounded() -> None:
-    clock = FakeClock()
-    buckets = TokenBuckets(1.0, max_clients=100, clock=clock)
-    for i in range(100):
-        buckets.take(f"idle-{i}".encode())
-    clock.now += 2.0  # a full refill: these buckets are as good as new ones
-    buckets.take(b"busy")
-    buckets.take(b"busy")
-    assert len(buckets) == 1  # the idle ones went, the busy one stayed
-    for i in range(1000):
-        buckets.take(f"flood-{i}".encode())
-    assert len(buckets) <= 100

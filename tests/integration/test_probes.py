@@ -3,7 +3,6 @@ only while its stores answer, problem documents otherwise."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import urllib.error
 import urllib.request
@@ -11,11 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from tests.conftest import Database
 from tests.support.services import Services
-from trafficha.services.probes import probe_app
 from trafficha.topology.processes import free_port, wait_until
 from trafficha.topology.servers import RedisServer
 
@@ -85,36 +82,3 @@ def test_collector_turns_unready_when_its_redis_dies_and_stays_live(
     # A store outage is no reason to restart the worker: liveness holds.
     assert _get(f"{url}/healthz")[0] == 200
     assert running.proc.poll() is None
-
-
-async def test_a_stopped_worker_fails_liveness() -> None:
-    alive = True
-
-    async def answers() -> bool:
-        return True
-
-    app = probe_app(
-        service="collector", member="member1", alive=lambda: alive, checks={"redis": answers}
-    )
-    async with TestClient(TestServer(app)) as client:
-        assert (await client.get("/healthz")).status == 200
-        alive = False
-        response = await client.get("/healthz")
-        assert response.status == 503
-        assert response.content_type == "application/problem+json"
-        assert (await response.json())["detail"] == "the collector has stopped"
-        assert (await client.get("/readyz")).status == 503
-
-
-async def test_a_check_that_hangs_counts_as_down() -> None:
-    async def hangs() -> bool:
-        await asyncio.Event().wait()
-        return True
-
-    app = probe_app(
-        service="processor", member="member1", alive=lambda: True, checks={"mariadb": hangs}
-    )
-    async with TestClient(TestServer(app)) as client:
-        response = await client.get("/readyz")
-        assert response.status == 503
-        assert (await response.json())["detail"] == "not reachable: mariadb"

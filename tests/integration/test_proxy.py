@@ -22,12 +22,14 @@ import pytest
 
 from tests.conftest import Database
 from tests.support.services import Services
-from trafficha.apps.proxy import DATASETS, DatasetSpec, normalize_query
+from trafficha.apps.proxy import normalize_query
+from trafficha.datasets.registry import ACCIDENTS, DATASETS
+from trafficha.datasets.spec import Dataset
 from trafficha.errors import ProviderUnavailableError
 from trafficha.providers.real import Endpoint, RealProvider, endpoint_urls
 from trafficha.secrets import Secret
 from trafficha.store import DedupStore
-from trafficha.store.dedup import connection
+from trafficha.store.db import connection
 from trafficha.topology.servers import RedisServer
 
 pytestmark = pytest.mark.integration
@@ -36,9 +38,9 @@ pytestmark = pytest.mark.integration
 TTL = 1.0
 TTL_ENV = "1s"
 
-PATHS: dict[str, str] = {spec.name: spec.path for spec in DATASETS}
-SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in DATASETS}
-TABLES: dict[str, str] = {spec.name: spec.table for spec in DATASETS}
+PATHS: dict[str, str] = {spec.endpoint: spec.feed.path for spec in DATASETS}
+SPECS: dict[str, Dataset[Any]] = {spec.endpoint: spec for spec in DATASETS}
+TABLES: dict[str, str] = {spec.endpoint: spec.cache_table for spec in DATASETS}
 MEMBERS = ("member1", "member2")
 
 _rows = itertools.count(11)
@@ -474,10 +476,10 @@ async def test_the_real_adapter_counts_a_stale_copy_as_a_failing_upstream(
         attempts=1,
     )
     try:
-        assert await provider.fetch_accidents()
+        assert await provider.fetch(ACCIDENTS)
         await wait_out_ttl()
         await fault(http, stack, "accidents", outage="503")
         with pytest.raises(ProviderUnavailableError, match="stale copy"):
-            await provider.fetch_accidents()
+            await provider.fetch(ACCIDENTS)
     finally:
         await provider.aclose()

@@ -11,18 +11,19 @@ import redis.asyncio as aioredis
 
 from tests.support.simulator import KEY, clear_faults, requests_served, set_fault, simulator_process
 from trafficha.config import load_settings
+from trafficha.datasets.registry import ACCIDENTS, ROAD_STATUS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
 from trafficha.errors import ProviderAuthError, ProviderPayloadError, ProviderUnavailableError
 from trafficha.providers.base import Provider, Source
 from trafficha.providers.factory import build_provider
 from trafficha.providers.modes import SourceStatus
-from trafficha.providers.real import Dataset, Endpoint, RealProvider, endpoint_urls
+from trafficha.providers.real import Endpoint, RealProvider, endpoint_urls
 from trafficha.secrets import Secret
 from trafficha.streams import StreamKeys
 from trafficha.topology.processes import free_port
 
 pytestmark = pytest.mark.integration
 
-DATASETS: tuple[Dataset, ...] = ("accidents", "tollgate", "road", "locations")
+DATASETS: tuple[str, ...] = ("accidents", "tollgate", "road", "locations")
 
 
 def active(provider: Provider) -> Source:
@@ -65,10 +66,10 @@ async def real(simulator: str) -> AsyncIterator[RealProvider]:
 
 
 async def test_every_dataset_pages_through_to_complete_unique_records(real: RealProvider) -> None:
-    accidents = await real.fetch_accidents()
-    tollgate = await real.fetch_tollgate_traffic()
-    road = await real.fetch_road_status()
-    tollgates = await real.fetch_tollgates()
+    accidents = await real.fetch(ACCIDENTS)
+    tollgate = await real.fetch(TOLLGATE_TRAFFIC)
+    road = await real.fetch(ROAD_STATUS)
+    tollgates = await real.fetch(TOLLGATE_LIST)
     assert accidents
     assert tollgate
     assert road
@@ -88,7 +89,7 @@ async def test_a_rejected_key_is_an_auth_error_and_is_not_retried(simulator: str
     before = requests_served(simulator, "accidents")
     try:
         with pytest.raises(ProviderAuthError):
-            await bad.fetch_accidents()
+            await bad.fetch(ACCIDENTS)
     finally:
         await bad.aclose()
     assert requests_served(simulator, "accidents") == before + 1
@@ -114,7 +115,7 @@ async def test_each_fault_gives_its_typed_error_without_the_key(
 ) -> None:
     set_fault(simulator, "road", **fault)
     with caplog.at_level(logging.DEBUG), pytest.raises(error, match=match) as info:
-        await real.fetch_road_status()
+        await real.fetch(ROAD_STATUS)
     assert KEY not in str(info.value)
     assert KEY not in caplog.text
 
@@ -125,7 +126,7 @@ async def test_5xx_is_retried_a_bounded_number_of_times(simulator: str) -> None:
     before = requests_served(simulator, "tollgate")
     try:
         with pytest.raises(ProviderUnavailableError):
-            await p.fetch_tollgate_traffic()
+            await p.fetch(TOLLGATE_TRAFFIC)
     finally:
         await p.aclose()
     assert requests_served(simulator, "tollgate") == before + 3
@@ -137,7 +138,7 @@ async def test_a_slow_upstream_times_out(simulator: str) -> None:
     started = time.monotonic()
     try:
         with pytest.raises(ProviderUnavailableError, match="TimeoutError"):
-            await p.fetch_accidents()
+            await p.fetch(ACCIDENTS)
     finally:
         await p.aclose()
     assert time.monotonic() - started < 1.5
@@ -147,7 +148,7 @@ async def test_a_dead_first_base_fails_over_to_the_next(simulator: str) -> None:
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     p = provider([dead, simulator], attempts=1)
     try:
-        assert await p.fetch_tollgates()
+        assert await p.fetch(TOLLGATE_LIST)
     finally:
         await p.aclose()
 
@@ -168,12 +169,12 @@ async def test_auto_mode_falls_back_to_sim_and_returns_and_the_mode_switches_at_
     status = SourceStatus(redis_client, keys)
     switch = await build_provider(settings, redis_client, keys)
     try:
-        assert await switch.fetch_accidents()
+        assert await switch.fetch(ACCIDENTS)
         assert active(switch) == "real"
         set_fault(simulator, "accidents", outage="503")
         with pytest.raises(ProviderUnavailableError):
-            await switch.fetch_accidents()
-        sim_records = await switch.fetch_accidents()  # the second failure: sim answers
+            await switch.fetch(ACCIDENTS)
+        sim_records = await switch.fetch(ACCIDENTS)  # the second failure: sim answers
         assert sim_records
         assert active(switch) == "sim"
         state = await status.read()
@@ -181,20 +182,20 @@ async def test_auto_mode_falls_back_to_sim_and_returns_and_the_mode_switches_at_
         assert (state.mode, state.active) == ("auto", "sim")
         assert "2 consecutive failures" in state.reason
         clear_faults(simulator)
-        await switch.fetch_accidents()  # the probe succeeds: back to real
+        await switch.fetch(ACCIDENTS)  # the probe succeeds: back to real
         assert active(switch) == "real"
         state = await status.read()
         assert state is not None
         assert state.active == "real"
         # `trafficha mode sim` at runtime: the next fetch comes from sim, no restart.
         await status.set_override("sim")
-        await switch.fetch_accidents()
+        await switch.fetch(ACCIDENTS)
         assert active(switch) == "sim"
         state = await status.read()
         assert state is not None
         assert (state.mode, state.active) == ("sim", "sim")
         await status.set_override(None)
-        await switch.fetch_accidents()
+        await switch.fetch(ACCIDENTS)
         assert (switch.mode, active(switch)) == ("auto", "real")
     finally:
         await switch.aclose()

@@ -23,6 +23,7 @@ from litestar.testing import AsyncTestClient
 
 from trafficha.apps.simulator import ENDPOINTS, create_app
 from trafficha.config import Settings
+from trafficha.datasets.registry import ACCIDENTS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
 from trafficha.errors import ProviderAuthError, ProviderPayloadError
 from trafficha.kst import KST, now_kst
 from trafficha.models import Accident
@@ -34,7 +35,6 @@ from trafficha.providers.kec import (
     parse_tollgates,
 )
 from trafficha.sim import TrafficWorld, faults_cli
-from trafficha.sim.wire import LOCATION_UNIT, REAL_TIME_SMS, TRAFFIC_IC
 from trafficha.topology.processes import ManagedProcess, free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -162,7 +162,8 @@ async def test_each_endpoint_parses_into_the_worlds_records(http: aiohttp.Client
     assert (status, ctype) == (200, JSON_TYPE)
     page = parse_page(body)
     assert any(
-        parse_tollgate_traffic(body) == WORLD.tollgate_traffic_at(t)[: TRAFFIC_IC.max_rows]
+        parse_tollgate_traffic(body)
+        == WORLD.tollgate_traffic_at(t)[: TOLLGATE_TRAFFIC.feed.max_rows]
         and page.total_rows == len(WORLD.tollgate_traffic_at(t))
         for t in moments
     )
@@ -174,7 +175,7 @@ async def test_each_endpoint_parses_into_the_worlds_records(http: aiohttp.Client
 
     status, ctype, body = await get(http, UNITS)
     assert (status, ctype) == (200, JSON_TYPE)
-    assert parse_tollgates(body) == WORLD.tollgates()[: LOCATION_UNIT.max_rows]
+    assert parse_tollgates(body) == WORLD.tollgates()[: TOLLGATE_LIST.feed.max_rows]
 
 
 async def test_the_originals_api_traffic(http: aiohttp.ClientSession) -> None:
@@ -259,11 +260,11 @@ async def test_paging_returns_every_row_once(http: aiohttp.ClientSession) -> Non
     body = await ok(http, UNITS, numOfRows=10_000)
     doc = json.loads(body)
     assert (doc["numOfRows"], doc["pageSize"]) == (
-        LOCATION_UNIT.max_rows,
-        math.ceil(len(gates) / LOCATION_UNIT.max_rows),
+        TOLLGATE_LIST.feed.max_rows,
+        math.ceil(len(gates) / TOLLGATE_LIST.feed.max_rows),
     )
     body = await ok(http, SMS, numOfRows=10_000)
-    assert json.loads(body)["numOfRows"] == REAL_TIME_SMS.max_rows
+    assert json.loads(body)["numOfRows"] == ACCIDENTS.feed.max_rows
 
 
 async def test_incident_pages_cover_the_snapshot_once(http: aiohttp.ClientSession) -> None:
@@ -332,7 +333,7 @@ async def test_incidents_sort_both_ways(http: aiohttp.ClientSession) -> None:
     assert [x.occurred_at for x in a] == sorted(x.occurred_at for x in a)
     assert [x.occurred_at for x in d] == sorted((x.occurred_at for x in d), reverse=True)
     total = parse_page(asc[2]).total_rows
-    if total is not None and total <= REAL_TIME_SMS.max_rows:
+    if total is not None and total <= ACCIDENTS.feed.max_rows:
         assert keys(a) == keys(d)[::-1]
 
 
@@ -588,12 +589,12 @@ async def fixed_get(client: AsyncTestClient[Any], path: str, **params: str | int
 
 async def test_exact_records_at_a_fixed_clock(fixed: AsyncTestClient[Any]) -> None:
     incidents = WORLD.incidents_at(FIXED)
-    assert parse_accidents(await fixed_get(fixed, SMS)) == incidents[: REAL_TIME_SMS.max_rows]
+    assert parse_accidents(await fixed_get(fixed, SMS)) == incidents[: ACCIDENTS.feed.max_rows]
     desc = await fixed_get(fixed, SMS, sortType="desc", numOfRows=len(incidents))
-    assert parse_accidents(desc) == incidents[::-1][: REAL_TIME_SMS.max_rows]
+    assert parse_accidents(desc) == incidents[::-1][: ACCIDENTS.feed.max_rows]
     traffic = WORLD.tollgate_traffic_at(FIXED)
     served_traffic = []
-    for page in range(1, math.ceil(len(traffic) / TRAFFIC_IC.max_rows) + 1):
+    for page in range(1, math.ceil(len(traffic) / TOLLGATE_TRAFFIC.feed.max_rows) + 1):
         served_traffic += parse_tollgate_traffic(await fixed_get(fixed, IC, pageNo=page))
     assert served_traffic == traffic
     assert parse_road_status(await fixed_get(fixed, VDS)) == WORLD.road_status_at(FIXED)
@@ -626,9 +627,9 @@ async def test_ground_truth_is_bounded(fixed: AsyncTestClient[Any]) -> None:
     await fixed_get(fixed, SMS)
     report = (await fixed.get("/admin/served")).json()
     assert (report["capacity"], report["total"]) == (3, 3)
-    assert report["evicted"] == len(incidents[: REAL_TIME_SMS.max_rows]) - 3
+    assert report["evicted"] == len(incidents[: ACCIDENTS.feed.max_rows]) - 3
     # The earliest served go first; the latest stay.
-    kept = keys(incidents[: REAL_TIME_SMS.max_rows])[-3:]
+    kept = keys(incidents[: ACCIDENTS.feed.max_rows])[-3:]
     assert [i["incident_key"] for i in report["incidents"]] == kept
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import aiomysql
 import msgspec
-import pymysql
 import pytest
 
 from tests.conftest import Database
@@ -37,7 +36,6 @@ from trafficha.store import (
     TollgateSlot,
     accident_stats,
     applied_versions,
-    classify_error,
     dedup,
     latest_accidents,
     migrate,
@@ -45,7 +43,7 @@ from trafficha.store import (
     road_summary,
     tollgate_traffic,
 )
-from trafficha.store.dedup import connection
+from trafficha.store.db import connection
 from trafficha.topology.processes import free_port
 
 pytestmark = pytest.mark.integration
@@ -840,29 +838,6 @@ async def test_applying_before_migrating_is_a_plain_store_error(bare_store: Dedu
         await bare_store.apply(accidents_batch("early", [accident(1)]))
     assert type(caught.value) is StoreError
     assert caught.value.code == 1146  # no such table: a deployment error, neither kind
-
-
-@pytest.mark.parametrize(
-    ("exc", "kind"),
-    [
-        (pymysql.err.OperationalError(1213, "Deadlock found"), StoreUnavailableError),
-        (pymysql.err.OperationalError(1205, "Lock wait timeout"), StoreUnavailableError),
-        (pymysql.err.OperationalError(2013, "Lost connection"), StoreUnavailableError),
-        (pymysql.err.OperationalError(2006, "Server has gone away"), StoreUnavailableError),
-        (pymysql.err.OperationalError(1290, "read-only"), StoreUnavailableError),
-        (pymysql.err.InterfaceError(0, ""), StoreUnavailableError),
-        (ConnectionResetError("reset"), StoreUnavailableError),
-        (pymysql.err.DataError(1406, "Data too long"), StoreDataError),
-        (pymysql.err.OperationalError(1366, "Incorrect integer value"), StoreDataError),
-        (pymysql.err.DataError(1264, "Out of range"), StoreDataError),
-        (pymysql.err.ProgrammingError(1146, "no such table"), StoreError),
-        (pymysql.err.OperationalError(1045, "Access denied"), StoreError),
-    ],
-)
-def test_errors_are_classified(exc: Exception, kind: type[StoreError]) -> None:
-    error = classify_error(exc, "testing")
-    assert type(error) is kind
-    assert str(error).startswith("testing: ")
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,6 @@ from trafficha.streams import (
     StreamConsumer,
     StreamKeys,
     StreamProducer,
-    decode_entry,
-    encode_entry,
 )
 from trafficha.streams.scan import stream_entries
 
@@ -85,15 +83,6 @@ async def test_group_is_created_from_zero_so_earlier_entries_are_delivered(
     assert groups[0]["pending"] == 0  # acknowledged after the handler succeeded
     produced = await redis_client.hgetall(keys.produced)
     assert produced == {i.encode(): b"1" for i in ids}
-
-
-async def test_entry_round_trip_keeps_every_field() -> None:
-    batch = accident_batch([accident(1), accident(2)])
-    fields = {
-        k.encode(): (v if isinstance(v, bytes) else str(v).encode())
-        for k, v in encode_entry(batch).items()
-    }
-    assert decode_entry(fields) == batch
 
 
 async def test_a_restarted_consumer_drains_its_own_pending_entries_first(

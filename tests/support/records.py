@@ -8,8 +8,7 @@ from typing import Any
 
 from trafficha.kst import KST
 from trafficha.models import Accident, AccidentBatch, RoadBatch, RoadStatus, TollgateBatch
-from trafficha.models.domain import TollgateTraffic
-from trafficha.providers.kec import summarize_routes
+from trafficha.models.domain import TollgateTraffic, summarize_routes
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=KST)
 

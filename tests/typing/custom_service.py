@@ -8,29 +8,28 @@ misuse of the same API is rejected.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal, assert_type
+from typing import Literal, TypeVar, assert_type, cast
 
 from litestar import Litestar
 
 import trafficha
 from trafficha import (
+    ACCIDENTS,
     Accident,
     AccidentBatch,
     ApplyResult,
     Collector,
+    Dataset,
     DedupStore,
     LeaderLease,
     Provider,
     RetryableError,
-    RoadStatus,
     Settings,
     StoredAccident,
     StreamConsumer,
     StreamEntry,
     StreamKeys,
     StreamProducer,
-    Tollgate,
-    TollgateTraffic,
     create_data_api_app,
     decode_entry,
     encode_entry,
@@ -42,6 +41,8 @@ from trafficha import (
     stream_keys,
 )
 
+RecordT = TypeVar("RecordT")
+
 
 class ReplayProvider:
     """Satisfies :class:`trafficha.Provider` structurally, without inheriting from it."""
@@ -51,17 +52,9 @@ class ReplayProvider:
     def __init__(self, accidents: list[Accident]) -> None:
         self.accidents = accidents
 
-    async def fetch_accidents(self) -> list[Accident]:
-        return list(self.accidents)
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        return []
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        return []
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        return []
+    async def fetch(self, dataset: Dataset[RecordT]) -> list[RecordT]:
+        # Only incidents are replayed; the typed handle narrows what the caller gets back.
+        return cast(list[RecordT], list(self.accidents)) if dataset is ACCIDENTS else []
 
     async def aclose(self) -> None:
         return None
@@ -113,7 +106,9 @@ async def custom_service() -> None:
         assert_type(await store.apply(batch), ApplyResult)
         rows = await latest_accidents(store, 10, route_no="0010")
         assert_type(rows, list[StoredAccident])
-    plug_in(ReplayProvider([]), settings)
+    replay = ReplayProvider([])
+    plug_in(replay, settings)
+    assert_type(await replay.fetch(ACCIDENTS), list[Accident])
     assert_type(create_data_api_app(settings), Litestar)
     assert_type(trafficha.__version__, str)
     await redis.aclose()

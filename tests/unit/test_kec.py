@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trafficha.kst import KST
-from trafficha.models import RoadStatus
+from trafficha.models import RoadStatus, summarize_routes
 from trafficha.providers.kec import (
     ProviderAuthError,
     ProviderError,
@@ -22,7 +22,6 @@ from trafficha.providers.kec import (
     parse_road_status,
     parse_tollgate_traffic,
     parse_tollgates,
-    summarize_routes,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "kec"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 import pytest
 
 from tests.support.records import T0, accident
+from trafficha.datasets.registry import ACCIDENTS
+from trafficha.datasets.spec import Dataset
 from trafficha.errors import ProviderUnavailableError
-from trafficha.models import Accident, RoadStatus, Tollgate, TollgateTraffic
+from trafficha.models import Accident
 from trafficha.providers.base import Provider, Source
 from trafficha.providers.modes import AutoProvider
+
+RecordT = TypeVar("RecordT")
 
 
 class Scripted:
@@ -24,20 +30,13 @@ class Scripted:
     def source(self) -> Source:
         return self._source
 
-    async def fetch_accidents(self) -> list[Accident]:
+    async def fetch(self, dataset: Dataset[RecordT]) -> list[RecordT]:
+        if dataset is not ACCIDENTS:
+            return []
         self.calls += 1
         if self.failing:
             raise ProviderUnavailableError("upstream down")
-        return self.records
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        return []
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        return []
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        return []
+        return cast(list[RecordT], self.records)
 
     async def aclose(self) -> None:
         return None
@@ -56,19 +55,19 @@ async def test_real_failures_below_the_threshold_are_raised_then_sim_takes_over(
 
     auto = AutoProvider(real, sim, threshold=3, probe_interval=3600, on_switch=on_switch)
     assert isinstance(auto, Provider)
-    assert await auto.fetch_accidents() == real.records
+    assert await auto.fetch(ACCIDENTS) == real.records
     real.failing = True
     for _ in range(2):
         with pytest.raises(ProviderUnavailableError):
-            await auto.fetch_accidents()
+            await auto.fetch(ACCIDENTS)
         assert auto.source == "real"
     # The third consecutive failure switches, and that very fetch is answered by sim.
-    assert await auto.fetch_accidents() == sim.records
+    assert await auto.fetch(ACCIDENTS) == sim.records
     assert auto.source == "sim"
     assert switches == [("sim", "3 consecutive failures, last: upstream down")]
     # While the probe interval has not passed, real is not even asked.
     calls = real.calls
-    assert await auto.fetch_accidents() == sim.records
+    assert await auto.fetch(ACCIDENTS) == sim.records
     assert real.calls == calls
 
 
@@ -76,12 +75,12 @@ async def test_a_successful_probe_returns_to_real() -> None:
     real, sim = providers()
     auto = AutoProvider(real, sim, threshold=1, probe_interval=0)
     real.failing = True
-    assert await auto.fetch_accidents() == sim.records
+    assert await auto.fetch(ACCIDENTS) == sim.records
     # Probe due at once (interval 0): still failing, so sim answers and the source stays sim.
-    assert await auto.fetch_accidents() == sim.records
+    assert await auto.fetch(ACCIDENTS) == sim.records
     assert auto.source == "sim"
     real.failing = False
-    assert await auto.fetch_accidents() == real.records
+    assert await auto.fetch(ACCIDENTS) == real.records
     assert (auto.source, auto.switches, auto.failures) == ("real", 2, 0)
 
 
@@ -91,7 +90,7 @@ async def test_a_success_resets_the_failure_count() -> None:
     for _ in range(3):
         real.failing = True
         with pytest.raises(ProviderUnavailableError):
-            await auto.fetch_accidents()
+            await auto.fetch(ACCIDENTS)
         real.failing = False
-        assert await auto.fetch_accidents() == real.records
+        assert await auto.fetch(ACCIDENTS) == real.records
     assert auto.source == "real"

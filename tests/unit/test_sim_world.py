@@ -12,10 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trafficha.datasets.registry import ACCIDENTS, ROAD_STATUS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
 from trafficha.kst import KST
 from trafficha.models import Accident, RoadStatus, Tollgate, TollgateTraffic
+from trafficha.models.domain import incident_key
 from trafficha.providers.base import Provider
-from trafficha.providers.kec import KOREA_BOUNDS, _incident_key
+from trafficha.providers.kec import KOREA_BOUNDS
 from trafficha.providers.sim import SimProvider
 from trafficha.reference import load_network
 from trafficha.sim import INCIDENT_SLOT, INCIDENT_TYPES, TrafficWorld
@@ -139,8 +141,8 @@ def test_incident_records_look_parsed(day_starts: list[list[Accident]]) -> None:
             assert text is not None
             assert text == text.strip()
             assert text
-        assert a.incident_key == _incident_key(
-            a.occurred_at.isoformat(), a.route_no, a.direction, a.type_code, a.point_name
+        assert a.incident_key == incident_key(
+            a.occurred_at, a.route_no, a.direction, a.type_code, a.point_name
         )
         if a.type_name in ("정체", "사고"):
             assert a.late_length_km is not None
@@ -420,19 +422,19 @@ async def test_sim_provider_reads_the_world_at_its_clock() -> None:
     assert isinstance(provider, Provider)
     assert provider.source == "sim"
     world = TrafficWorld(SEED)
-    assert await provider.fetch_accidents() == world.incidents_at(t)
-    assert await provider.fetch_tollgate_traffic() == world.tollgate_traffic_at(t)
-    assert await provider.fetch_road_status() == world.road_status_at(t)
-    assert await provider.fetch_tollgates() == world.tollgates()
+    assert await provider.fetch(ACCIDENTS) == world.incidents_at(t)
+    assert await provider.fetch(TOLLGATE_TRAFFIC) == world.tollgate_traffic_at(t)
+    assert await provider.fetch(ROAD_STATUS) == world.road_status_at(t)
+    assert await provider.fetch(TOLLGATE_LIST) == world.tollgates()
     await provider.aclose()
 
 
 async def test_sim_provider_follows_the_clock() -> None:
     now = [at(7)]
     provider = SimProvider(seed=SEED, clock=lambda: now[0])
-    first = await provider.fetch_road_status()
+    first = await provider.fetch(ROAD_STATUS)
     now[0] += timedelta(minutes=5)
-    second = await provider.fetch_road_status()
+    second = await provider.fetch(ROAD_STATUS)
     assert {r.std_at for r in first} == {at(7)}
     assert {r.std_at for r in second} == {at(7, 5)}
     assert SimProvider(seed=SEED + 1, clock=lambda: now[0]).world.seed == SEED + 1

@@ -20,6 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trafficha.datasets.registry import ACCIDENTS, ROAD_STATUS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
+from trafficha.datasets.spec import Feed
 from trafficha.errors import ProviderAuthError, ProviderPayloadError
 from trafficha.kst import KST
 from trafficha.models import Accident, Tollgate
@@ -34,12 +36,7 @@ from trafficha.providers.kec import (
 from trafficha.sim import TrafficWorld
 from trafficha.sim.wire import (
     ERROR_MESSAGE,
-    LOCATION_UNIT,
-    REAL_TIME_SMS,
     SUCCESS_MESSAGE,
-    TRAFFIC_AMOUNT,
-    TRAFFIC_IC,
-    Feed,
     blocked_page,
     document,
     encode_json,
@@ -82,28 +79,28 @@ def whole(feed: Feed, rows: list[Any]) -> bytes:
 @given(instants)
 def test_incidents_round_trip(t: datetime) -> None:
     incidents = WORLD.incidents_at(t)
-    assert parse_accidents(whole(REAL_TIME_SMS, sms_rows(incidents))) == incidents
+    assert parse_accidents(whole(ACCIDENTS.feed, sms_rows(incidents))) == incidents
 
 
 @settings(max_examples=10, deadline=None)
 @given(instants)
 def test_tollgate_traffic_round_trips(t: datetime) -> None:
     records = WORLD.tollgate_traffic_at(t)
-    assert parse_tollgate_traffic(whole(TRAFFIC_IC, traffic_ic_rows(records))) == records
+    assert parse_tollgate_traffic(whole(TOLLGATE_TRAFFIC.feed, traffic_ic_rows(records))) == records
 
 
 @settings(max_examples=15, deadline=None)
 @given(instants)
 def test_road_status_round_trips(t: datetime) -> None:
     records = WORLD.road_status_at(t)
-    body = whole(TRAFFIC_AMOUNT, traffic_amount_rows(records))
+    body = whole(ROAD_STATUS.feed, traffic_amount_rows(records))
     assert parse_road_status(body) == records
     assert any(r.grade == 0 for r in records) == (b'"speed":"-1"' in body)
 
 
 def test_tollgates_round_trip() -> None:
     gates = WORLD.tollgates()
-    assert parse_tollgates(whole(LOCATION_UNIT, location_unit_rows(gates))) == gates
+    assert parse_tollgates(whole(TOLLGATE_LIST.feed, location_unit_rows(gates))) == gates
 
 
 @given(
@@ -118,7 +115,7 @@ def test_any_tollgate_round_trips(lat: float, lon: float, route: str | None, nam
     gate = Tollgate(
         unit_code="101", unit_name="서울", route_no=route, route_name=name, lat=lat, lon=lon
     )
-    assert parse_tollgates(whole(LOCATION_UNIT, location_unit_rows([gate]))) == [gate]
+    assert parse_tollgates(whole(TOLLGATE_LIST.feed, location_unit_rows([gate]))) == [gate]
 
 
 @given(
@@ -146,7 +143,7 @@ def test_any_incident_round_trips(
         lon=coords[1],
         late_length_km=late,
     )
-    (back,) = parse_accidents(whole(REAL_TIME_SMS, sms_rows([acc])))
+    (back,) = parse_accidents(whole(ACCIDENTS.feed, sms_rows([acc])))
     # The key is derived from what the wire carries; everything else comes back as it went.
     assert msgspec.structs.replace(back, incident_key=acc.incident_key) == acc
 
@@ -161,16 +158,16 @@ Dataset = tuple[
 
 def paged_dataset(feed: Feed) -> Dataset:
     """A paged feed's records at T, how they go on the wire and how they come back."""
-    if feed is REAL_TIME_SMS:
+    if feed is ACCIDENTS.feed:
         return WORLD.incidents_at(T), sms_rows, parse_accidents
-    if feed is TRAFFIC_IC:
+    if feed is TOLLGATE_TRAFFIC.feed:
         return WORLD.tollgate_traffic_at(T), traffic_ic_rows, parse_tollgate_traffic
     return WORLD.tollgates(), location_unit_rows, parse_tollgates
 
 
 @settings(max_examples=25, deadline=None)
 @given(
-    feed=st.sampled_from([REAL_TIME_SMS, TRAFFIC_IC, LOCATION_UNIT]),
+    feed=st.sampled_from([ACCIDENTS.feed, TOLLGATE_TRAFFIC.feed, TOLLGATE_LIST.feed]),
     asked=st.one_of(st.none(), st.integers(min_value=-5, max_value=1000)),
 )
 def test_pages_cover_every_row_once(feed: Feed, asked: int | None) -> None:
@@ -197,21 +194,21 @@ def test_pages_cover_every_row_once(feed: Feed, asked: int | None) -> None:
 
 
 def test_page_below_one_is_the_first() -> None:
-    spec = page_spec(REAL_TIME_SMS, 250, page_no=0, num_of_rows=1000)
-    assert (spec.page_no, spec.num_of_rows, spec.page_count) == (1, REAL_TIME_SMS.max_rows, 3)
+    spec = page_spec(ACCIDENTS.feed, 250, page_no=0, num_of_rows=1000)
+    assert (spec.page_no, spec.num_of_rows, spec.page_count) == (1, ACCIDENTS.feed.max_rows, 3)
 
 
 def test_series_numbers_continue_across_pages() -> None:
     incidents = WORLD.incidents_at(T)
-    spec = page_spec(REAL_TIME_SMS, len(incidents), page_no=2, num_of_rows=10)
+    spec = page_spec(ACCIDENTS.feed, len(incidents), page_no=2, num_of_rows=10)
     rows = sms_rows(incidents[spec.rows], first_series=spec.first_row)
     assert [r.series_nm for r in rows] == list(range(11, 11 + len(rows)))
 
 
 def test_the_vds_feed_has_no_paging() -> None:
     records = WORLD.road_status_at(T)
-    spec = page_spec(TRAFFIC_AMOUNT, len(records), page_no=3, num_of_rows=10)
-    doc = json.loads(encode_json(document(TRAFFIC_AMOUNT, traffic_amount_rows(records), spec)))
+    spec = page_spec(ROAD_STATUS.feed, len(records), page_no=3, num_of_rows=10)
+    doc = json.loads(encode_json(document(ROAD_STATUS.feed, traffic_amount_rows(records), spec)))
     assert list(doc) == list(recorded("traffic_amount_by_realtime.json"))
     assert doc["count"] == len(doc["list"]) == len(records)
 
@@ -222,19 +219,19 @@ def test_the_vds_feed_has_no_paging() -> None:
 @pytest.mark.parametrize(
     ("feed", "fixture"),
     [
-        (REAL_TIME_SMS, "realtime_sms.json"),
-        (TRAFFIC_IC, "traffic_ic.json"),
-        (TRAFFIC_AMOUNT, "traffic_amount_by_realtime.json"),
-        (LOCATION_UNIT, "locationinfo_unit.json"),
+        (ACCIDENTS.feed, "realtime_sms.json"),
+        (TOLLGATE_TRAFFIC.feed, "traffic_ic.json"),
+        (ROAD_STATUS.feed, "traffic_amount_by_realtime.json"),
+        (TOLLGATE_LIST.feed, "locationinfo_unit.json"),
     ],
 )
 def test_key_order_matches_the_recording(feed: Feed, fixture: str) -> None:
     rows: list[Any]
-    if feed is REAL_TIME_SMS:
+    if feed is ACCIDENTS.feed:
         rows = sms_rows(WORLD.incidents_at(T)[:1])
-    elif feed is TRAFFIC_IC:
+    elif feed is TOLLGATE_TRAFFIC.feed:
         rows = traffic_ic_rows(WORLD.tollgate_traffic_at(T)[:1])
-    elif feed is TRAFFIC_AMOUNT:
+    elif feed is ROAD_STATUS.feed:
         rows = traffic_amount_rows(WORLD.road_status_at(T)[:1])
     else:
         rows = location_unit_rows(WORLD.tollgates()[:1])
@@ -247,7 +244,7 @@ def test_key_order_matches_the_recording(feed: Feed, fixture: str) -> None:
 
 
 def test_value_formats_are_kecs() -> None:
-    (sms,) = json.loads(whole(REAL_TIME_SMS, sms_rows(WORLD.incidents_at(T)[:1])))[
+    (sms,) = json.loads(whole(ACCIDENTS.feed, sms_rows(WORLD.incidents_at(T)[:1])))[
         "realTimeSMSList"
     ]
     assert re.fullmatch(r"\d{4}\.\d{2}\.\d{2}", sms["accDate"])
@@ -260,23 +257,25 @@ def test_value_formats_are_kecs() -> None:
     assert (sms["message"], sms["code"]) == (None, None)
     assert all(sms[f"laneYn{n}"] in ("Y", "N") for n in range(1, 7))
 
-    (ic,) = json.loads(whole(TRAFFIC_IC, traffic_ic_rows(WORLD.tollgate_traffic_at(T)[:1])))[
-        "trafficIc"
-    ]
+    (ic,) = json.loads(
+        whole(TOLLGATE_TRAFFIC.feed, traffic_ic_rows(WORLD.tollgate_traffic_at(T)[:1]))
+    )["trafficIc"]
     assert all(isinstance(v, str) for v in ic.values())
     assert re.fullmatch(r"\d{3} ", ic["unitCode"])  # CHAR(4) padding
     assert re.fullmatch(r"\d+", ic["trafficAmout"])
     assert re.fullmatch(r"\d{8}", ic["sumDate"])
     assert re.fullmatch(r"\d{4}", ic["sumTm"])
 
-    (vds,) = json.loads(whole(TRAFFIC_AMOUNT, traffic_amount_rows(WORLD.road_status_at(T)[:1])))[
+    (vds,) = json.loads(whole(ROAD_STATUS.feed, traffic_amount_rows(WORLD.road_status_at(T)[:1])))[
         "list"
     ]
     assert all(isinstance(v, str) for v in vds.values())
     assert re.fullmatch(r"\d{4}", vds["routeNo"])
     assert re.fullmatch(r"\d{4}", vds["stdHour"])
 
-    (unit,) = json.loads(whole(LOCATION_UNIT, location_unit_rows(WORLD.tollgates()[:1])))["list"]
+    (unit,) = json.loads(whole(TOLLGATE_LIST.feed, location_unit_rows(WORLD.tollgates()[:1])))[
+        "list"
+    ]
     assert re.fullmatch(r"\d{3}", unit["routeNo"])
     assert re.fullmatch(r"\d{3} ", unit["unitCode"])
     assert re.fullmatch(r"1[23]\d\.\d{6}", unit["xValue"])  # longitude, six decimals
@@ -295,12 +294,12 @@ def test_location_route_numbers(route: str, wire: str) -> None:
 def test_blank_fields_go_out_as_kec_sends_them() -> None:
     template = WORLD.incidents_at(T)[0]
     blank = msgspec.structs.replace(template, point_name=None, process_code=None)
-    (row,) = json.loads(whole(REAL_TIME_SMS, sms_rows([blank])))["realTimeSMSList"]
+    (row,) = json.loads(whole(ACCIDENTS.feed, sms_rows([blank])))["realTimeSMSList"]
     assert row["accPointNM"] == " "
     gate = Tollgate(
         unit_code="999", unit_name="시험", route_no=None, route_name=None, lat=None, lon=None
     )
-    (unit,) = json.loads(whole(LOCATION_UNIT, location_unit_rows([gate])))["list"]
+    (unit,) = json.loads(whole(TOLLGATE_LIST.feed, location_unit_rows([gate])))["list"]
     assert (unit["routeNo"], unit["routeName"], unit["xValue"], unit["yValue"]) == ("", " ", "", "")
 
 
@@ -324,11 +323,11 @@ def test_blocked_page_is_an_html_page_to_the_parser() -> None:
 
 def test_xml_carries_the_same_document() -> None:
     incidents: list[Accident] = WORLD.incidents_at(T)
-    spec = page_spec(REAL_TIME_SMS, len(incidents), page_no=1, num_of_rows=None)
-    doc = document(REAL_TIME_SMS, sms_rows(incidents[spec.rows]), spec)
-    root = ET.fromstring(encode_xml(doc, REAL_TIME_SMS.list_key))
-    rows = root.findall(REAL_TIME_SMS.list_key)
-    assert len(rows) == min(len(incidents), REAL_TIME_SMS.max_rows)
+    spec = page_spec(ACCIDENTS.feed, len(incidents), page_no=1, num_of_rows=None)
+    doc = document(ACCIDENTS.feed, sms_rows(incidents[spec.rows]), spec)
+    root = ET.fromstring(encode_xml(doc, ACCIDENTS.feed.list_key))
+    rows = root.findall(ACCIDENTS.feed.list_key)
+    assert len(rows) == min(len(incidents), ACCIDENTS.feed.max_rows)
     assert root.findtext("count") == str(len(incidents))
     assert root.findtext("code") == "SUCCESS"
     assert rows[0].findtext("accDate") == doc["realTimeSMSList"][0].acc_date

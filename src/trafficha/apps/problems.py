@@ -8,42 +8,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from http import HTTPStatus
-from typing import Any, Final
+from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+# The document itself is framework-free (the workers' probes answer it too); re-exported here.
+from trafficha.models.problem import PROBLEM_MEDIA, InvalidParam, Problem, problem_document
 from trafficha.secrets import redact_url
 
+__all__ = [
+    "PROBLEM_MEDIA",
+    "InvalidParam",
+    "Problem",
+    "bad_parameter",
+    "exception_handlers",
+    "problem",
+]
+
 log = logging.getLogger(__name__)
-
-PROBLEM_MEDIA: Final = "application/problem+json"
-
-
-class InvalidParam(msgspec.Struct, frozen=True):
-    """One offending input: a query parameter, a path parameter or a body field."""
-
-    name: str
-    reason: str
-
-
-class Problem(
-    msgspec.Struct,
-    frozen=True,
-    kw_only=True,
-    omit_defaults=True,
-    rename={"invalid_params": "invalid-params"},
-):
-    """An RFC 9457 problem document (``invalid-params`` only when there are some)."""
-
-    # about:blank: the status says what kind of problem it is (RFC 9457 section 4.2.1).
-    type: str
-    title: str
-    status: int
-    detail: str
-    invalid_params: tuple[InvalidParam, ...] = ()
 
 
 def problem(
@@ -54,13 +38,7 @@ def problem(
     headers: dict[str, str] | None = None,
 ) -> Response[bytes]:
     """A problem response; the title is the status's standard phrase."""
-    doc = Problem(
-        type="about:blank",
-        title=HTTPStatus(status).phrase,
-        status=status,
-        detail=detail,
-        invalid_params=tuple(invalid),
-    )
+    doc = problem_document(status, detail, invalid=invalid)
     return Response(
         msgspec.json.encode(doc), status_code=status, media_type=PROBLEM_MEDIA, headers=headers
     )

@@ -1,6 +1,8 @@
-"""The chaos experiments' background load: Locust's dashboard viewers (``loadtest/locustfile.py``)
-through the ingress, run as a library in a process of its own, their outcome counted into a JSON
-file (rewritten every second and at the end). SIGTERM ends it early, the counts still written.
+"""The chaos experiments' background load: Locust's dashboard viewers
+(:class:`trafficha.loadtest.DashboardViewer`, the ones ``loadtest/locustfile.py`` runs) through
+the ingress, run as a library in a process of its own, their outcome counted into a JSON file
+(rewritten every second and at the end). SIGTERM ends it early, the counts still written.
+Needs the ``load`` extra (Locust) besides ``chaos``.
 
     python -m trafficha.chaos.load --url http://127.0.0.1:8080 --users 40 --duration 30 --out F
 """
@@ -8,8 +10,8 @@ file (rewritten every second and at the end). SIGTERM ends it early, the counts 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import signal
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,16 +20,6 @@ from typing import Any
 from trafficha.chaos.target import write_json
 
 __all__ = ["main"]
-
-LOCUSTFILE = Path("loadtest") / "locustfile.py"
-
-
-def _repo_root() -> Path:
-    here = Path.cwd().resolve()
-    for path in (here, *here.parents, *Path(__file__).resolve().parents):
-        if (path / LOCUSTFILE).exists():
-            return path
-    raise SystemExit(f"{LOCUSTFILE} not found above {here}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,12 +30,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
 
+    if importlib.util.find_spec("locust") is None:
+        parser.exit(2, "the background load needs Locust: pip install 'trafficha[load]'\n")
     # Locust patches the standard library with gevent when imported: it runs only here, in a
     # process of its own, never inside the chaos run.
-    sys.path.insert(0, str(_repo_root()))
     import gevent  # type: ignore[import-untyped]  # noqa: PLC0415
-    from loadtest.locustfile import DashboardViewer  # noqa: PLC0415
     from locust.env import Environment  # noqa: PLC0415
+
+    from trafficha.loadtest import DashboardViewer  # noqa: PLC0415
 
     env = Environment(user_classes=[DashboardViewer], host=args.url.rstrip("/"))
     runner = env.create_local_runner()

@@ -1,6 +1,14 @@
 """Typed msgspec models: upstream wire rows, domain records and the stream entry."""
 
-from trafficha.models.domain import Accident, RoadStatus, RouteSummary, Tollgate, TollgateTraffic
+from trafficha.models.domain import (
+    Accident,
+    RoadStatus,
+    RouteSummary,
+    Tollgate,
+    TollgateTraffic,
+    incident_key,
+    summarize_routes,
+)
 from trafficha.models.stream import (
     SCHEMA_VERSION,
     AccidentBatch,
@@ -27,4 +35,6 @@ __all__ = [
     "TollgateTraffic",
     "TrafficAmountRow",
     "TrafficIcRow",
+    "incident_key",
+    "summarize_routes",
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
@@ -98,3 +101,71 @@ class Tollgate(Record, frozen=True, kw_only=True):
     route_name: str | None
     lat: float | None
     lon: float | None
+
+
+# --- derived identities and summaries -------------------------------------------------------
+# Here rather than in a provider: every source of records (KEC, the simulator, a replay) must
+# compute them the same way, or the store would not recognize the same incident or route.
+
+
+def incident_key(
+    occurred_at: datetime,
+    route: str | None,
+    direction: str,
+    type_code: str,
+    place: str | None,
+) -> str:
+    """The :attr:`Accident.incident_key` of an incident: a digest of its start time, route,
+    direction, type and place, which KEC keeps while it updates the text, progress and lanes.
+
+    A missing route or place counts as empty text.
+    """
+    parts = (occurred_at.isoformat(), route, direction, type_code, place)
+    joined = "\x1f".join(p or "" for p in parts)
+    return hashlib.blake2b(joined.encode(), digest_size=12).hexdigest()
+
+
+def summarize_routes(rows: Iterable[RoadStatus]) -> list[RouteSummary]:
+    """Per-route flow computed from VDS readings (KEC has no route summary endpoint).
+
+    A section is a conzone in one direction; several detectors may report on it, and the
+    section takes the worst grade among them (as the original's road status did). Readings with
+    grade 0 (판정불가) or a negative or missing speed are ignored. Averages are over readings.
+    ``collected_at`` is the newest reading of the route. Routes come ordered by number.
+    """
+    sections: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    speeds: dict[str, list[int]] = defaultdict(list)
+    volumes: dict[str, list[int]] = defaultdict(list)
+    names: dict[str, str] = {}
+    latest: dict[str, datetime] = {}
+    for row in rows:
+        if row.grade == 0 or row.speed is None or row.speed < 0:
+            continue
+        route = row.route_no
+        names.setdefault(route, row.route_name)
+        section = (row.conzone_id, row.direction)
+        sections[route][section] = max(sections[route].get(section, 0), row.grade)
+        speeds[route].append(row.speed)
+        if row.traffic_amount is not None and row.traffic_amount >= 0:
+            volumes[route].append(row.traffic_amount)
+        if route not in latest or row.std_at > latest[route]:
+            latest[route] = row.std_at
+    summaries = []
+    for route in sorted(sections):
+        grades = list(sections[route].values())
+        summaries.append(
+            RouteSummary(
+                route_no=route,
+                route_name=names[route],
+                collected_at=latest[route],
+                total_sections=len(grades),
+                smooth_sections=grades.count(1),
+                slow_sections=grades.count(2),
+                congested_sections=grades.count(3),
+                avg_speed=round(sum(speeds[route]) / len(speeds[route]), 1),
+                avg_traffic_amount=(
+                    round(sum(volumes[route]) / len(volumes[route]), 1) if volumes[route] else None
+                ),
+            )
+        )
+    return summaries

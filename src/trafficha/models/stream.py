@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Literal, get_args
+from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
@@ -11,49 +11,52 @@ from trafficha.models.domain import Accident, RoadStatus, RouteSummary, Tollgate
 
 SCHEMA_VERSION: Final = 1
 
-Kind = Literal["accidents", "tollgate", "road", "tollgates"]
+Kind: TypeAlias = str
+"""A dataset's name in the registry (:mod:`trafficha.datasets`), also its stream tag."""
 Source = Literal["real", "sim"]
-_KINDS: Final[dict[object, Kind]] = {kind: kind for kind in get_args(Kind)}
 
 
-class _Batch(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
-    """Envelope fields every batch carries (the schema version travels beside it, in the entry)."""
+class StreamEntry(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+    """Any stream entry's batch, and the envelope fields every batch carries (the schema version
+    travels beside it, in the entry). Narrow it with ``isinstance`` (``AccidentBatch`` …).
+
+    Each dataset's batch subclasses it with its dataset's kind as the msgspec tag and its
+    records; the stream decodes the union of every registered dataset's batch.
+    """
 
     producer: str
     epoch: int
     source: Source
     fetched_at: datetime
     batch_id: str
+    records: tuple[Any, ...]
 
     @property
     def kind(self) -> Kind:
         """The dataset of the batch (the msgspec tag, which is not a field)."""
-        return _KINDS[self.__struct_config__.tag]
+        return str(self.__struct_config__.tag)
 
 
-class AccidentBatch(_Batch, frozen=True, kw_only=True, tag="accidents"):
+class AccidentBatch(StreamEntry, frozen=True, kw_only=True, tag="accidents"):
     """The incidents active at ``fetched_at``."""
 
     records: tuple[Accident, ...]
 
 
-class TollgateBatch(_Batch, frozen=True, kw_only=True, tag="tollgate"):
+class TollgateBatch(StreamEntry, frozen=True, kw_only=True, tag="tollgate"):
     """Tollgate volumes of the latest published 15-minute slot."""
 
     records: tuple[TollgateTraffic, ...]
 
 
-class RoadBatch(_Batch, frozen=True, kw_only=True, tag="road"):
+class RoadBatch(StreamEntry, frozen=True, kw_only=True, tag="road"):
     """One VDS snapshot and the per-route summaries computed from it."""
 
     records: tuple[RoadStatus, ...]
     summaries: tuple[RouteSummary, ...]
 
 
-class TollgateListBatch(_Batch, frozen=True, kw_only=True, tag="tollgates"):
+class TollgateListBatch(StreamEntry, frozen=True, kw_only=True, tag="tollgates"):
     """The tollgates (영업소) with their locations: reference data, polled rarely."""
 
     records: tuple[Tollgate, ...]
-
-
-StreamEntry = AccidentBatch | TollgateBatch | RoadBatch | TollgateListBatch

@@ -14,9 +14,7 @@ that is not a valid success payload. Nothing else escapes.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Final, TypeVar
@@ -35,9 +33,9 @@ from trafficha.models.domain import (
     Direction,
     Grade,
     RoadStatus,
-    RouteSummary,
     Tollgate,
     TollgateTraffic,
+    incident_key,
 )
 from trafficha.models.upstream import (
     Envelope,
@@ -55,14 +53,19 @@ __all__ = [
     "ProviderError",
     "ProviderPayloadError",
     "ProviderUnavailableError",
+    "clean_text",
+    "float_or_none",
+    "int_or_none",
     "korea_point",
     "normalize_route_no",
+    "optional_text",
     "parse_accidents",
+    "parse_list",
     "parse_page",
     "parse_road_status",
     "parse_tollgate_traffic",
     "parse_tollgates",
-    "summarize_routes",
+    "required_text",
 ]
 
 # Latitude and longitude box of South Korea (Jeju to the DMZ, Baengnyeong to Dokdo); the
@@ -123,7 +126,7 @@ def _rows(body: bytes, list_keys: Sequence[str], row_type: type[RowT]) -> list[R
     env, raw = _envelope(body, list_keys)
     if raw is None or bytes(raw) == b"null":
         # KEC omits the list on an empty result; a non-zero count without a list is broken.
-        if _int_or_none(env.count) not in (None, 0):
+        if int_or_none(env.count) not in (None, 0):
             raise ProviderPayloadError(
                 f"count {env.count} but no list under {list_keys[0]!r}", excerpt=excerpt(body)
             )
@@ -132,6 +135,25 @@ def _rows(body: bytes, list_keys: Sequence[str], row_type: type[RowT]) -> list[R
         return msgspec.json.decode(raw, type=list[row_type])  # type: ignore[valid-type]
     except msgspec.ValidationError as exc:
         raise ProviderPayloadError(f"unexpected row shape: {exc}", excerpt=excerpt(body)) from None
+
+
+def parse_list(
+    body: bytes,
+    list_keys: Sequence[str],
+    row_type: type[RowT],
+    build: Callable[[RowT], RecordT],
+) -> list[RecordT]:
+    """The records of a success payload: its rows (under the first of ``list_keys`` present)
+    decoded as ``row_type``, each built into a record; the one parsing path of every dataset.
+
+    ``build`` raises ``ValueError`` for a row it cannot use.
+
+    Raises:
+        ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
+        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row of
+            another shape or one ``build`` rejects); the error carries a key-free excerpt.
+    """
+    return _each(_rows(body, list_keys, row_type), build, body)
 
 
 def _each(rows: Iterable[RowT], build: Callable[[RowT], RecordT], body: bytes) -> list[RecordT]:
@@ -147,24 +169,24 @@ def _each(rows: Iterable[RowT], build: Callable[[RowT], RecordT], body: bytes) -
 # --- field normalization -------------------------------------------------------------------
 
 
-def _text(value: str | None) -> str:
+def clean_text(value: str | None) -> str:
     return (value or "").strip()
 
 
-def _opt_text(value: str | None) -> str | None:
-    text = _text(value)
+def optional_text(value: str | None) -> str | None:
+    text = clean_text(value)
     # KEC fills blank places with " " or "/".
     return text if text and text != "/" else None
 
 
-def _required(value: str | None, field: str) -> str:
-    text = _text(value)
+def required_text(value: str | None, field: str) -> str:
+    text = clean_text(value)
     if not text:
         raise ValueError(f"{field} is missing")
     return text
 
 
-def _float_or_none(value: float | str | None) -> float | None:
+def float_or_none(value: float | str | None) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):
@@ -178,8 +200,8 @@ def _float_or_none(value: float | str | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _int_or_none(value: float | str | int | None) -> int | None:
-    number = _float_or_none(value)
+def int_or_none(value: float | str | int | None) -> int | None:
+    number = float_or_none(value)
     return None if number is None else round(number)
 
 
@@ -189,7 +211,7 @@ def normalize_route_no(value: str | None) -> str | None:
     Raises:
         ValueError: the value is not a route number.
     """
-    text = _text(value)
+    text = clean_text(value)
     if not text:
         return None
     if not (text.isascii() and text.isdigit()) or len(text) > 4:
@@ -209,21 +231,16 @@ def korea_point(lat: float | None, lon: float | None) -> tuple[float, float] | N
 
 
 def _point(lat: float | str | None, lon: float | str | None) -> tuple[float | None, float | None]:
-    point = korea_point(_float_or_none(lat), _float_or_none(lon))
+    point = korea_point(float_or_none(lat), float_or_none(lon))
     return point if point else (None, None)
 
 
 def _time(date: str | None, time: str | None, what: str) -> datetime:
-    return parse_kst(_required(date, f"{what} date"), _required(time, f"{what} time"))
+    return parse_kst(required_text(date, f"{what} date"), required_text(time, f"{what} time"))
 
 
 def _flag(value: str | None) -> str:
-    return "Y" if _text(value).upper() == "Y" else "N"
-
-
-def _incident_key(*parts: str | None) -> str:
-    joined = "\x1f".join(p or "" for p in parts)
-    return hashlib.blake2b(joined.encode(), digest_size=12).hexdigest()
+    return "Y" if clean_text(value).upper() == "Y" else "N"
 
 
 # --- datasets -------------------------------------------------------------------------------
@@ -232,10 +249,10 @@ def _incident_key(*parts: str | None) -> str:
 def _accident(row: SmsRow) -> Accident:
     occurred_at = _time(row.acc_date, row.acc_hour, "accDate/accHour")
     route_no = normalize_route_no(row.nosun_nm)
-    direction = _text(row.start_end_type_code)
-    type_code = _text(row.acc_type_code)
-    point_name = _opt_text(row.acc_point_nm)
-    road = _text(row.road_nm)
+    direction = clean_text(row.start_end_type_code)
+    type_code = clean_text(row.acc_type_code)
+    point_name = optional_text(row.acc_point_nm)
+    road = clean_text(row.road_nm)
     lat, lon = _point(row.latitude, row.altitude)
     lanes = "".join(
         _flag(v)
@@ -249,22 +266,20 @@ def _accident(row: SmsRow) -> Accident:
         )
     )
     return Accident(
-        incident_key=_incident_key(
-            occurred_at.isoformat(), route_no or road, direction, type_code, point_name
-        ),
+        incident_key=incident_key(occurred_at, route_no or road, direction, type_code, point_name),
         occurred_at=occurred_at,
         route_no=route_no,
         route_name=road,
         direction=direction,
         type_code=type_code,
-        type_name=_text(row.acc_type),
-        sms_text=_text(row.sms_text),
-        process_code=_opt_text(row.acc_process_code),
-        process_name=_opt_text(row.acc_process_nm),
+        type_name=clean_text(row.acc_type),
+        sms_text=clean_text(row.sms_text),
+        process_code=optional_text(row.acc_process_code),
+        process_name=optional_text(row.acc_process_nm),
         point_name=point_name,
         lat=lat,
         lon=lon,
-        late_length_km=_float_or_none(row.late_length),
+        late_length_km=float_or_none(row.late_length),
         lanes_blocked=lanes,
         shoulder_blocked=_flag(row.shldroad_yn) == "Y",
     )
@@ -278,23 +293,23 @@ def parse_accidents(body: bytes) -> list[Accident]:
         ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
             its required fields); the error carries a key-free excerpt.
     """
-    return _each(_rows(body, SMS_KEYS, SmsRow), _accident, body)
+    return parse_list(body, SMS_KEYS, SmsRow, _accident)
 
 
 def _tollgate_traffic(row: TrafficIcRow) -> TollgateTraffic:
     return TollgateTraffic(
-        unit_code=_required(row.unit_code, "unitCode"),
-        unit_name=_text(row.unit_name),
-        ex_div_code=_text(row.ex_div_code),
-        ex_div_name=_text(row.ex_div_name),
-        inout_type=_text(row.inout_type),
-        inout_name=_text(row.inout_name),
-        tm_type=_text(row.tm_type),
-        tm_name=_text(row.tm_name),
-        tcs_type=_text(row.tcs_type),
-        tcs_name=_text(row.tcs_name),
-        car_type=_text(row.car_type),
-        traffic_amount=_int_or_none(row.traffic_amout),
+        unit_code=required_text(row.unit_code, "unitCode"),
+        unit_name=clean_text(row.unit_name),
+        ex_div_code=clean_text(row.ex_div_code),
+        ex_div_name=clean_text(row.ex_div_name),
+        inout_type=clean_text(row.inout_type),
+        inout_name=clean_text(row.inout_name),
+        tm_type=clean_text(row.tm_type),
+        tm_name=clean_text(row.tm_name),
+        tcs_type=clean_text(row.tcs_type),
+        tcs_name=clean_text(row.tcs_name),
+        car_type=clean_text(row.car_type),
+        traffic_amount=int_or_none(row.traffic_amout),
         slot_at=_time(row.sum_date, row.sum_tm, "sumDate/sumTm"),
     )
 
@@ -307,14 +322,14 @@ def parse_tollgate_traffic(body: bytes) -> list[TollgateTraffic]:
         ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
             its required fields); the error carries a key-free excerpt.
     """
-    return _each(_rows(body, TRAFFIC_IC_KEYS, TrafficIcRow), _tollgate_traffic, body)
+    return parse_list(body, TRAFFIC_IC_KEYS, TrafficIcRow, _tollgate_traffic)
 
 
 def _road_status(row: TrafficAmountRow) -> RoadStatus:
-    direction = _DIRECTIONS.get(_text(row.updown_type_code).upper())
+    direction = _DIRECTIONS.get(clean_text(row.updown_type_code).upper())
     if direction is None:
         raise ValueError(f"updownTypeCode {row.updown_type_code!r} is not S or E")
-    grade_no = _int_or_none(row.grade)
+    grade_no = int_or_none(row.grade)
     grade = _GRADES.get(grade_no if grade_no is not None else 0)
     if grade is None:
         raise ValueError(f"grade {row.grade!r} is not 0..3")
@@ -322,16 +337,16 @@ def _road_status(row: TrafficAmountRow) -> RoadStatus:
     if route_no is None:
         raise ValueError("routeNo is missing")
     return RoadStatus(
-        vds_id=_required(row.vds_id, "vdsId"),
-        conzone_id=_required(row.conzone_id, "conzoneId"),
-        conzone_name=_text(row.conzone_name),
+        vds_id=required_text(row.vds_id, "vdsId"),
+        conzone_id=required_text(row.conzone_id, "conzoneId"),
+        conzone_name=clean_text(row.conzone_name),
         route_no=route_no,
-        route_name=_text(row.route_name),
+        route_name=clean_text(row.route_name),
         direction=direction,
-        speed=_int_or_none(row.speed),
-        traffic_amount=_int_or_none(row.traffic_amout),
-        share_ratio=_int_or_none(row.share_ratio),
-        time_avg=_int_or_none(row.time_avg),
+        speed=int_or_none(row.speed),
+        traffic_amount=int_or_none(row.traffic_amout),
+        share_ratio=int_or_none(row.share_ratio),
+        time_avg=int_or_none(row.time_avg),
         grade=grade,
         std_at=_time(row.std_date, row.std_hour, "stdDate/stdHour"),
     )
@@ -345,16 +360,16 @@ def parse_road_status(body: bytes) -> list[RoadStatus]:
         ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
             its required fields); the error carries a key-free excerpt.
     """
-    return _each(_rows(body, TRAFFIC_AMOUNT_KEYS, TrafficAmountRow), _road_status, body)
+    return parse_list(body, TRAFFIC_AMOUNT_KEYS, TrafficAmountRow, _road_status)
 
 
 def _tollgate(row: LocationUnitRow) -> Tollgate:
     lat, lon = _point(row.y_value, row.x_value)
     return Tollgate(
-        unit_code=_required(row.unit_code, "unitCode"),
-        unit_name=_text(row.unit_name),
+        unit_code=required_text(row.unit_code, "unitCode"),
+        unit_name=clean_text(row.unit_name),
         route_no=normalize_route_no(row.route_no),
-        route_name=_opt_text(row.route_name),
+        route_name=optional_text(row.route_name),
         lat=lat,
         lon=lon,
     )
@@ -368,7 +383,7 @@ def parse_tollgates(body: bytes) -> list[Tollgate]:
         ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
             its required fields); the error carries a key-free excerpt.
     """
-    return _each(_rows(body, LOCATION_UNIT_KEYS, LocationUnitRow), _tollgate, body)
+    return parse_list(body, LOCATION_UNIT_KEYS, LocationUnitRow, _tollgate)
 
 
 def parse_page(body: bytes) -> Page:
@@ -379,53 +394,7 @@ def parse_page(body: bytes) -> Page:
     """
     env, _ = _envelope(body, ())
     return Page(
-        total_rows=_int_or_none(env.count),
-        page_no=_int_or_none(env.page_no),
-        page_count=_int_or_none(env.page_size),
+        total_rows=int_or_none(env.count),
+        page_no=int_or_none(env.page_no),
+        page_count=int_or_none(env.page_size),
     )
-
-
-def summarize_routes(rows: Iterable[RoadStatus]) -> list[RouteSummary]:
-    """Per-route flow computed from VDS readings (KEC has no route summary endpoint).
-
-    A section is a conzone in one direction; several detectors may report on it, and the
-    section takes the worst grade among them (as the original's road status did). Readings with
-    grade 0 (판정불가) or a negative or missing speed are ignored. Averages are over readings.
-    ``collected_at`` is the newest reading of the route. Routes come ordered by number.
-    """
-    sections: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
-    speeds: dict[str, list[int]] = defaultdict(list)
-    volumes: dict[str, list[int]] = defaultdict(list)
-    names: dict[str, str] = {}
-    latest: dict[str, datetime] = {}
-    for row in rows:
-        if row.grade == 0 or row.speed is None or row.speed < 0:
-            continue
-        route = row.route_no
-        names.setdefault(route, row.route_name)
-        section = (row.conzone_id, row.direction)
-        sections[route][section] = max(sections[route].get(section, 0), row.grade)
-        speeds[route].append(row.speed)
-        if row.traffic_amount is not None and row.traffic_amount >= 0:
-            volumes[route].append(row.traffic_amount)
-        if route not in latest or row.std_at > latest[route]:
-            latest[route] = row.std_at
-    summaries = []
-    for route in sorted(sections):
-        grades = list(sections[route].values())
-        summaries.append(
-            RouteSummary(
-                route_no=route,
-                route_name=names[route],
-                collected_at=latest[route],
-                total_sections=len(grades),
-                smooth_sections=grades.count(1),
-                slow_sections=grades.count(2),
-                congested_sections=grades.count(3),
-                avg_speed=round(sum(speeds[route]) / len(speeds[route]), 1),
-                avg_traffic_amount=(
-                    round(sum(volumes[route]) / len(volumes[route]), 1) if volumes[route] else None
-                ),
-            )
-        )
-    return summaries

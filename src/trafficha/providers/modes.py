@@ -17,10 +17,10 @@ from typing import Any, Literal, TypeVar, get_args
 import msgspec
 import redis.asyncio as aioredis
 
+from trafficha.datasets.spec import Dataset
 from trafficha.errors import ProviderError
 from trafficha.events import SourceEvent, publish_event
 from trafficha.kst import now_kst
-from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
 from trafficha.providers.base import Provider, Source
 from trafficha.streams.keys import StreamKeys
 
@@ -78,17 +78,8 @@ class _Delegating(ABC):
         self, pick: Callable[[Provider], Awaitable[list[RecordT]]]
     ) -> list[RecordT]: ...
 
-    async def fetch_accidents(self) -> list[Accident]:
-        return await self._fetch(lambda p: p.fetch_accidents())
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        return await self._fetch(lambda p: p.fetch_tollgate_traffic())
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        return await self._fetch(lambda p: p.fetch_road_status())
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        return await self._fetch(lambda p: p.fetch_tollgates())
+    async def fetch(self, dataset: Dataset[RecordT]) -> list[RecordT]:
+        return await self._fetch(lambda p: p.fetch(dataset))
 
 
 class AutoProvider(_Delegating):

@@ -10,24 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 
 from trafficha.config import Settings
+from trafficha.datasets.registry import DATASETS, by_endpoint
+from trafficha.datasets.spec import Dataset
 from trafficha.errors import ProviderError, ProviderPayloadError, ProviderUnavailableError
-from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
-from trafficha.providers.kec import (
-    excerpt,
-    parse_accidents,
-    parse_page,
-    parse_road_status,
-    parse_tollgate_traffic,
-    parse_tollgates,
-)
+from trafficha.providers.kec import excerpt, parse_page
 from trafficha.secrets import Secret, redact_url
 
 log = logging.getLogger(__name__)
@@ -44,31 +38,26 @@ REFERER: Final = "https://data.ex.co.kr/"
 # a broken pageSize from looping for ever.
 MAX_PAGES: Final = 500
 
-KEC_PATHS: Final = {
-    "accidents": "/openapi/burstInfo/realTimeSms",
-    "tollgate": "/openapi/trafficapi/trafficIc",
-    "road": "/openapi/odtraffic/trafficAmountByRealtime",
-    "locations": "/openapi/locationinfo/locationinfoUnit",
-}
-
-Dataset = Literal["accidents", "tollgate", "road", "locations"]
-
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One KEC dataset: where to ask (alternatives in order), with which key and parameters."""
+    """Where to ask for one dataset (alternatives in order), with which key and parameters.
+
+    ``params`` and ``page_rows`` default to those of the dataset's feed.
+    """
 
     urls: tuple[str, ...]
     key: Secret | None
-    params: Mapping[str, str] = field(default_factory=dict)
-    page_rows: int = 100
+    params: Mapping[str, str] | None = None
+    page_rows: int | None = None
 
 
 class RealProvider:
     """A :class:`~trafficha.providers.base.Provider` over the KEC OpenAPI wire format.
 
     Args:
-        endpoints: the four datasets.
+        endpoints: by dataset endpoint name (``accidents``, ``locations`` …); a dataset without
+            one cannot be fetched.
         timeout: seconds per HTTP request.
         attempts: tries per request on network errors and 5xx (never on a rejected key).
         backoff: base seconds of the jittered exponential backoff between tries.
@@ -84,7 +73,7 @@ class RealProvider:
 
     def __init__(
         self,
-        endpoints: Mapping[Dataset, Endpoint],
+        endpoints: Mapping[str, Endpoint],
         *,
         timeout: float = 10.0,
         attempts: int = 3,
@@ -100,34 +89,13 @@ class RealProvider:
     def from_settings(cls, settings: Settings) -> RealProvider:
         """KEC's endpoints from settings, or our proxies' when ``OPENAPI_PROXY_URL`` is set."""
         proxies = settings.openapi_proxy_urls
-
-        def urls(direct: str, dataset: Dataset) -> tuple[str, ...]:
-            return endpoint_urls(proxies, dataset) if proxies else (direct,)
-
         return cls(
             {
-                "accidents": Endpoint(
-                    urls(settings.real_openapi_url, "accidents"),
-                    settings.real_openapi_key,
-                    # KEC caps this feed at 99 rows a page whatever is asked.
-                    {"sortType": "desc", "pagingYn": "Y"},
-                    page_rows=99,
-                ),
-                "tollgate": Endpoint(
-                    urls(settings.tollgate_api_url, "tollgate"),
-                    settings.tollgate_key,
-                    {"tmType": "2"},
-                ),
-                "road": Endpoint(
-                    # The VDS feed answers its whole snapshot in one page when asked for enough.
-                    urls(settings.road_status_api_url, "road"),
-                    settings.road_status_key,
-                    page_rows=10_000,
-                ),
-                "locations": Endpoint(
-                    urls(settings.tollgate_location_api_url, "locations"),
-                    settings.tollgate_key,
-                ),
+                d.endpoint: Endpoint(
+                    endpoint_urls(proxies, d.endpoint) if proxies else (d.url(settings),),
+                    d.key(settings),
+                )
+                for d in DATASETS
             }
         )
 
@@ -149,48 +117,34 @@ class RealProvider:
             )
         return self._session
 
-    async def fetch_accidents(self) -> list[Accident]:
-        """Every page of ``burstInfo/realTimeSms`` (errors: see the class)."""
-        return await self._fetch_all("accidents", parse_accidents)
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        """Every page of ``trafficapi/trafficIc`` (errors: see the class)."""
-        return await self._fetch_all("tollgate", parse_tollgate_traffic)
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        """The ``trafficAmountByRealtime`` snapshot (errors: see the class)."""
-        return await self._fetch_all("road", parse_road_status)
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        """Every page of ``locationinfoUnit`` (errors: see the class)."""
-        return await self._fetch_all("locations", parse_tollgates)
-
-    async def _fetch_all(
-        self, dataset: Dataset, parse: Callable[[bytes], list[RecordT]]
-    ) -> list[RecordT]:
-        """Every page of a dataset. KEC may ignore numOfRows, so pages follow its pageSize."""
-        endpoint = self.endpoints[dataset]
-        body = await self._get(endpoint, page=1)
-        records = parse(body)
+    async def fetch(self, dataset: Dataset[RecordT]) -> list[RecordT]:
+        """Every page of the dataset's feed. KEC may ignore numOfRows, so pages follow its
+        pageSize (errors: see the class)."""
+        endpoint = self.endpoints.get(dataset.endpoint)
+        if endpoint is None:
+            raise ProviderUnavailableError(f"{dataset.endpoint}: no endpoint configured")
+        params = {
+            **(dataset.feed.params if endpoint.params is None else endpoint.params),
+            "type": "json",
+            "numOfRows": str(endpoint.page_rows or dataset.feed.page_rows),
+        }
+        body = await self._get(endpoint, params, page=1)
+        records = dataset.parse(body)
         pages = parse_page(body).page_count or 1
         if pages > MAX_PAGES:
             raise ProviderPayloadError(
-                f"{dataset}: pageSize {pages} is beyond {MAX_PAGES}", excerpt=excerpt(body)
+                f"{dataset.endpoint}: pageSize {pages} is beyond {MAX_PAGES}",
+                excerpt=excerpt(body),
             )
         for page in range(2, pages + 1):
-            more = parse(await self._get(endpoint, page=page))
+            more = dataset.parse(await self._get(endpoint, params, page=page))
             if not more:
                 break  # the snapshot shrank between pages
             records.extend(more)
         return records
 
-    async def _get(self, endpoint: Endpoint, *, page: int) -> bytes:
-        params = {
-            **endpoint.params,
-            "type": "json",
-            "numOfRows": str(endpoint.page_rows),
-            "pageNo": str(page),
-        }
+    async def _get(self, endpoint: Endpoint, query: Mapping[str, str], *, page: int) -> bytes:
+        params = {**query, "pageNo": str(page)}
         if endpoint.key:
             params["key"] = endpoint.key.reveal()
         failure: ProviderError | None = None
@@ -235,6 +189,8 @@ def _where(url: str) -> str:
     return f"{parts.netloc}{parts.path}"
 
 
-def endpoint_urls(base_urls: Sequence[str], dataset: Dataset) -> tuple[str, ...]:
-    """The URLs of a dataset on each of several KEC-compatible bases (simulator, proxies)."""
-    return tuple(base.rstrip("/") + KEC_PATHS[dataset] for base in base_urls)
+def endpoint_urls(base_urls: Sequence[str], endpoint: str) -> tuple[str, ...]:
+    """The URLs of a dataset (by endpoint name) on each of several KEC-compatible bases
+    (simulator, proxies)."""
+    path = by_endpoint(endpoint).feed.path
+    return tuple(base.rstrip("/") + path for base in base_urls)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
+from trafficha.datasets.spec import Dataset, SimRequest
 from trafficha.kst import now_kst
-from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
 from trafficha.reference.network import Network
 from trafficha.sim.world import TrafficWorld
 
 __all__ = ["SimProvider"]
+
+RecordT = TypeVar("RecordT")
 
 
 class SimProvider:
@@ -31,6 +33,7 @@ class SimProvider:
     ) -> None:
         self.world = TrafficWorld(seed, network)
         self.clock = clock
+        self._cache: dict[str, object] = {}
 
     @property
     def source(self) -> Literal["sim"]:
@@ -42,21 +45,10 @@ class SimProvider:
         """The world's seed."""
         return self.world.seed
 
-    async def fetch_accidents(self) -> list[Accident]:
-        """Incidents active at ``clock()``."""
-        return self.world.incidents_at(self.clock())
-
-    async def fetch_tollgate_traffic(self) -> list[TollgateTraffic]:
-        """Volumes of the latest slot published at ``clock()``."""
-        return self.world.tollgate_traffic_at(self.clock())
-
-    async def fetch_road_status(self) -> list[RoadStatus]:
-        """The VDS snapshot at ``clock()``."""
-        return self.world.road_status_at(self.clock())
-
-    async def fetch_tollgates(self) -> list[Tollgate]:
-        """The world's tollgates."""
-        return self.world.tollgates()
+    async def fetch(self, dataset: Dataset[RecordT]) -> list[RecordT]:
+        """The dataset's records at ``clock()``, as the simulator would serve them unfiltered."""
+        request = SimRequest(world=self.world, params={}, now=self.clock(), cache=self._cache)
+        return list(dataset.sim_records(request))
 
     async def aclose(self) -> None:
         """Nothing to release."""

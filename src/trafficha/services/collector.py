@@ -1,5 +1,6 @@
-"""The collector: every instance competes for the lease; the leader polls each kind at its
-interval through a Provider and publishes one fenced stream entry per non-empty fetch."""
+"""The collector: every instance competes for the lease; the leader polls each dataset of the
+registry that has an interval, through a Provider, and publishes one fenced stream entry per
+non-empty fetch."""
 
 from __future__ import annotations
 
@@ -9,33 +10,24 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, get_args
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from trafficha.aio import sleep_unless
+from trafficha.datasets.registry import DATASETS
 from trafficha.errors import ProviderError
 from trafficha.events import LeaderEvent, publish_event
 from trafficha.kst import now_kst
 from trafficha.leader import LeaderLease
-from trafficha.models.stream import (
-    AccidentBatch,
-    Kind,
-    RoadBatch,
-    StreamEntry,
-    TollgateBatch,
-    TollgateListBatch,
-)
+from trafficha.models.stream import Kind, StreamEntry
 from trafficha.providers.base import Provider
-from trafficha.providers.kec import summarize_routes
 from trafficha.services.freshness import Collection, record_collection
 from trafficha.streams.keys import StreamKeys
 from trafficha.streams.producer import NotLeaderError, StreamProducer
 
 log = logging.getLogger(__name__)
-
-KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 class Collector:
@@ -46,7 +38,7 @@ class Collector:
         keys: stream and lease key names.
         provider: where records come from.
         holder: this instance's name (``member1/collector-<pid>``), also the producer id.
-        intervals: seconds between polls per kind.
+        intervals: seconds between polls per dataset kind; a dataset without one is not polled.
         lease_ttl_ms: the lease TTL; failover takes at most about TTL plus one renewal interval.
         fetch_timeout: seconds a fetch may take before it counts as failed.
     """
@@ -68,6 +60,10 @@ class Collector:
         self.provider = provider
         self.holder = holder
         self.intervals = dict(intervals)
+        unknown = set(self.intervals) - {d.kind for d in DATASETS}
+        if unknown:
+            raise ValueError(f"intervals for unknown dataset kinds: {sorted(unknown)}")
+        self.datasets = {d.kind: d for d in DATASETS if d.kind in self.intervals}
         self.fetch_timeout = fetch_timeout
         self.producer = StreamProducer(redis, keys, maxlen=maxlen)
         self.lease = LeaderLease(
@@ -79,7 +75,7 @@ class Collector:
 
     async def _on_acquired(self, epoch: int) -> None:
         # A new leader polls every kind at once: a takeover leaves no gap of a whole interval.
-        self._due = dict.fromkeys(KINDS, time.monotonic())
+        self._due = dict.fromkeys(self.datasets, time.monotonic())
         await publish_event(self.redis, self.keys, LeaderEvent(holder=self.holder, epoch=epoch))
 
     def stop(self) -> None:
@@ -110,7 +106,7 @@ class Collector:
                 )
                 continue
             now = time.monotonic()
-            for kind in KINDS:
+            for kind in self.datasets:
                 if self._due.get(kind, now) <= now and self.lease.is_leader:
                     self._due[kind] = now + self.intervals[kind]
                     try:
@@ -169,21 +165,9 @@ class Collector:
             "fetched_at": fetched_at,
             "batch_id": f"{kind}-{epoch}-{uuid.uuid4().hex[:20]}",
         }
-        if kind == "accidents":
-            accidents = await self.provider.fetch_accidents()
-            return AccidentBatch(**envelope, records=tuple(accidents)) if accidents else None
-        if kind == "tollgate":
-            volumes = await self.provider.fetch_tollgate_traffic()
-            return TollgateBatch(**envelope, records=tuple(volumes)) if volumes else None
-        if kind == "tollgates":
-            tollgates = await self.provider.fetch_tollgates()
-            return TollgateListBatch(**envelope, records=tuple(tollgates)) if tollgates else None
-        readings = await self.provider.fetch_road_status()
-        if not readings:
-            return None
-        return RoadBatch(
-            **envelope, records=tuple(readings), summaries=tuple(summarize_routes(readings))
-        )
+        dataset = self.datasets[kind]
+        records = await self.provider.fetch(dataset)
+        return dataset.make_batch(envelope, records) if records else None
 
     async def _record(
         self,

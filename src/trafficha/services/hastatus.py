@@ -1,10 +1,15 @@
-"""The pipeline's HA state as Redis holds it: leader, source, stream, collections, heartbeats.
+"""The pipeline's HA state as Redis holds it: leader, source, stream, collections, heartbeats
+and the data version.
 
-One reader for ``trafficha status`` and the data API's ``/api/ha/status``.
+The one read model: :func:`read_ha_state` is how every view reads it, so they cannot disagree
+on what the state is. ``trafficha status`` prints it; the data API renders it as
+``/api/ha/status``, as the ``hello`` of ``/api/events`` and as the pipeline gauges of
+``/metrics`` (:mod:`trafficha.apps.data_api.ha`, :mod:`trafficha.apps.data_api.telemetry`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import msgspec
@@ -15,6 +20,14 @@ from trafficha.providers.modes import SourceState, SourceStatus
 from trafficha.services.freshness import Collection, last_collections
 from trafficha.services.heartbeat import Heartbeat, read_heartbeats
 from trafficha.streams.keys import StreamKeys
+
+__all__ = [
+    "ConsumerInfo",
+    "HaState",
+    "LeaderInfo",
+    "StreamInfo",
+    "read_ha_state",
+]
 
 
 class LeaderInfo(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -37,16 +50,20 @@ class StreamInfo(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     consumers: tuple[ConsumerInfo, ...]
 
 
-class PipelineStatus(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+class HaState(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """Everything Redis knows about the pipeline, read at one moment."""
+
     leader: LeaderInfo | None
     source: SourceState | None
     stream: StreamInfo
     collections: tuple[Collection, ...]
+    """The last collection of each kind, by kind."""
     heartbeats: tuple[Heartbeat, ...]
+    """Every service's last heartbeat, by ``member/service``."""
     data_version: int
 
 
-async def leader_info(redis: aioredis.Redis, keys: StreamKeys) -> LeaderInfo | None:
+async def _leader_info(redis: aioredis.Redis, keys: StreamKeys) -> LeaderInfo | None:
     raw: Any = await redis.hgetall(keys.holder)
     if not raw or b"holder" not in raw:
         return None
@@ -54,7 +71,7 @@ async def leader_info(redis: aioredis.Redis, keys: StreamKeys) -> LeaderInfo | N
     return LeaderInfo(holder=holder, member=holder.split("/", 1)[0], epoch=int(raw[b"epoch"]))
 
 
-async def stream_info(redis: aioredis.Redis, keys: StreamKeys) -> StreamInfo:
+async def _stream_info(redis: aioredis.Redis, keys: StreamKeys) -> StreamInfo:
     length = int(await redis.xlen(keys.stream))
     dead = int(await redis.xlen(keys.dead))
     try:
@@ -75,14 +92,29 @@ async def stream_info(redis: aioredis.Redis, keys: StreamKeys) -> StreamInfo:
     )
 
 
-async def pipeline_status(redis: aioredis.Redis, keys: StreamKeys) -> PipelineStatus:
-    collections = await last_collections(redis, keys)
-    version = await redis.get(keys.data_version)
-    return PipelineStatus(
-        leader=await leader_info(redis, keys),
-        source=await SourceStatus(redis, keys).read(),
-        stream=await stream_info(redis, keys),
+async def _data_version(redis: aioredis.Redis, keys: StreamKeys) -> int:
+    return int(await redis.get(keys.data_version) or 0)
+
+
+async def read_ha_state(redis: aioredis.Redis, keys: StreamKeys) -> HaState:
+    """The HA state, its parts read concurrently.
+
+    Raises:
+        RedisError, OSError: Redis is unavailable.
+    """
+    leader, source, stream, collections, beats, version = await asyncio.gather(
+        _leader_info(redis, keys),
+        SourceStatus(redis, keys).read(),
+        _stream_info(redis, keys),
+        last_collections(redis, keys),
+        read_heartbeats(redis, keys),
+        _data_version(redis, keys),
+    )
+    return HaState(
+        leader=leader,
+        source=source,
+        stream=stream,
         collections=tuple(collections[k] for k in sorted(collections)),
-        heartbeats=tuple(await read_heartbeats(redis, keys)),
-        data_version=int(version or 0),
+        heartbeats=tuple(beats),
+        data_version=version,
     )

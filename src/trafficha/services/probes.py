@@ -8,43 +8,27 @@ the HTTP services' (a JSON object, or an RFC 9457 problem document with 503).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from http import HTTPStatus
-from typing import Final
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import msgspec
 from aiohttp import web
 
-from trafficha.apps.problems import PROBLEM_MEDIA, Problem
+from trafficha.models.problem import PROBLEM_MEDIA, problem_document
+from trafficha.services.health import Check, Health, all_answer, run_checks
 
-ReadinessCheck = Callable[[], Awaitable[bool]]
+__all__ = ["ReadinessCheck", "probe_app", "serving_probes"]
 
-# A readiness check that takes longer than this counts as down: a kubelet's default probe
-# timeout is 1 s, and a slow answer is as bad as none.
-CHECK_TIMEOUT_S: Final = 0.8
+ReadinessCheck = Check
 
 
 def _problem(detail: str) -> web.Response:
-    doc = Problem(
-        type="about:blank",
-        title=HTTPStatus.SERVICE_UNAVAILABLE.phrase,
-        status=503,
-        detail=detail,
-    )
-    return web.Response(body=msgspec.json.encode(doc), status=503, content_type=PROBLEM_MEDIA)
+    body = msgspec.json.encode(problem_document(503, detail))
+    return web.Response(body=body, status=503, content_type=PROBLEM_MEDIA)
 
 
-def _json(body: Mapping[str, object]) -> web.Response:
+def _json(body: object) -> web.Response:
     return web.Response(body=msgspec.json.encode(body), content_type="application/json")
-
-
-async def _check(check: ReadinessCheck) -> bool:
-    try:
-        return await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
-    except (TimeoutError, OSError, ConnectionError):
-        return False
 
 
 def probe_app(
@@ -61,21 +45,25 @@ def probe_app(
         member: the member cluster it runs in.
         alive: whether the worker is still running (``False`` makes ``/healthz`` answer 503).
         checks: named readiness checks, each answering ``True`` when its dependency answers;
-            one that raises a connection error or runs past ``CHECK_TIMEOUT_S`` counts as down.
+            one that raises a connection error or runs past
+            :data:`~trafficha.services.health.READY_TIMEOUT` counts as down.
     """
+
+    health = Health(service=service, member=member)
 
     async def healthz(_: web.Request) -> web.Response:
         if not alive():
             return _problem(f"the {service} has stopped")
-        return _json({"status": "ok", "service": service, "member": member})
+        return _json(health)
 
     async def readyz(_: web.Request) -> web.Response:
-        results = await asyncio.gather(*(_check(c) for c in checks.values()))
-        state = dict(zip(checks, results, strict=True))
-        if alive() and all(results):
-            return _json(state)
-        down = [name for name, ok in state.items() if not ok] or [service]
-        return _problem(f"not reachable: {', '.join(down)}")
+        verdict = all_answer(await run_checks(checks))
+        if not verdict.ready:
+            return _problem(verdict.detail)
+        if not alive():
+            # Every store may answer, yet a stopped worker serves nothing: name the worker.
+            return _problem(f"not reachable: {service}")
+        return _json(verdict.body)
 
     app = web.Application()
     app.router.add_get("/healthz", healthz)

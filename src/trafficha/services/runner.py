@@ -17,6 +17,7 @@ import uvicorn
 
 from trafficha.config import Settings
 from trafficha.connections import redis_client, stream_keys
+from trafficha.datasets.registry import DATASETS
 from trafficha.errors import ConfigError
 from trafficha.logs import configure_logging
 from trafficha.providers.factory import build_provider
@@ -85,12 +86,7 @@ async def run_collector(settings: Settings) -> None:
         stream_keys(settings),
         provider,
         holder=holder,
-        intervals={
-            "accidents": settings.collect_interval.total_seconds(),
-            "tollgate": settings.tollgate_collect_interval.total_seconds(),
-            "road": settings.road_status_collect_interval.total_seconds(),
-            "tollgates": settings.tollgate_list_interval.total_seconds(),
-        },
+        intervals={d.kind: d.interval(settings).total_seconds() for d in DATASETS},
         lease_ttl_ms=_ms(settings.lease_ttl),
         maxlen=settings.stream_maxlen,
     )

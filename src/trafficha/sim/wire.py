@@ -10,7 +10,8 @@ elsewhere, 3-digit route numbers on ``locationinfoUnit`` and 4-digit ones on the
 and ``seriesNM`` as JSON numbers.
 
 Keys come in the order of the recorded responses: row structs declare their fields in wire
-order (msgspec encodes in declaration order), and each :class:`Feed` lists its envelope keys in
+order (msgspec encodes in declaration order), and each dataset's
+:class:`~trafficha.datasets.spec.Feed` lists its envelope keys in
 the order that endpoint uses (``realTimeSMSList`` between the paging figures and ``message``;
 ``list`` first on ``locationinfoUnit``; ``code`` and ``message`` first on ``trafficIc`` and the
 VDS feed).
@@ -25,25 +26,19 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 import msgspec
 
+from trafficha.datasets.spec import LIST, Feed, PageSpec
 from trafficha.kst import to_kst
 from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
 
 __all__ = [
     "ERROR_MESSAGE",
-    "LOCATION_UNIT",
-    "REAL_TIME_SMS",
     "SUCCESS_MESSAGE",
-    "TRAFFIC_AMOUNT",
-    "TRAFFIC_IC",
-    "Feed",
     "LocationUnitWire",
-    "PageSpec",
     "SmsWire",
     "TrafficAmountWire",
     "TrafficIcWire",
@@ -300,83 +295,6 @@ def location_unit_rows(tollgates: Iterable[Tollgate]) -> list[LocationUnitWire]:
 
 
 # --- envelopes ------------------------------------------------------------------------------
-
-LIST: Final = "<list>"  # where the list goes in an envelope's key order
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """One KEC endpoint's envelope: its list key, its key order and its paging.
-
-    Attributes:
-        path: the path under the portal (``/openapi/...``).
-        list_key: the key holding the rows.
-        keys: envelope keys in wire order, :data:`LIST` marking the list.
-        max_rows: the most rows a page holds, whatever ``numOfRows`` asks; 0 = no paging.
-    """
-
-    path: str
-    list_key: str
-    keys: tuple[str, ...]
-    max_rows: int
-
-    @property
-    def paging(self) -> bool:
-        """Whether the feed pages (and so sends ``pageNo``/``numOfRows``/``pageSize``)."""
-        return self.max_rows > 0
-
-
-_PAGING: Final = ("count", "pageNo", "numOfRows", "pageSize")
-_STATUS: Final = ("message", "code")
-
-# Recorded: seed asked 1000 rows and received 99.
-REAL_TIME_SMS: Final = Feed(
-    path="/openapi/burstInfo/realTimeSms",
-    list_key="realTimeSMSList",
-    keys=(*_PAGING, LIST, *_STATUS),
-    max_rows=99,
-)
-# Recorded: numOfRows=100 honoured (1869 rows in 19 pages); nothing larger is known to work.
-TRAFFIC_IC: Final = Feed(
-    path="/openapi/trafficapi/trafficIc",
-    list_key="trafficIc",
-    keys=("code", "message", *_PAGING, LIST),
-    max_rows=100,
-)
-# Recorded without paging keys: the whole snapshot comes in one list.
-TRAFFIC_AMOUNT: Final = Feed(
-    path="/openapi/odtraffic/trafficAmountByRealtime",
-    list_key="list",
-    keys=("code", "message", "count", LIST),
-    max_rows=0,
-)
-LOCATION_UNIT: Final = Feed(
-    path="/openapi/locationinfo/locationinfoUnit",
-    list_key="list",
-    keys=(LIST, *_PAGING, *_STATUS),
-    max_rows=100,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PageSpec:
-    """The page a request gets: honoured ``numOfRows``, ``pageNo``, page count, row slice."""
-
-    page_no: int
-    num_of_rows: int
-    page_count: int
-    total: int
-
-    @property
-    def rows(self) -> slice:
-        """The slice of the full list on this page."""
-        start = (self.page_no - 1) * self.num_of_rows
-        return slice(start, start + self.num_of_rows)
-
-    @property
-    def first_row(self) -> int:
-        """The 1-based position of the page's first row in the full list."""
-        return (self.page_no - 1) * self.num_of_rows + 1
 
 
 def page_spec(feed: Feed, total: int, *, page_no: int | None, num_of_rows: int | None) -> PageSpec:

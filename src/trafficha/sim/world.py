@@ -39,8 +39,14 @@ from itertools import accumulate
 from typing import Final
 
 from trafficha.kst import KST, to_kst
-from trafficha.models.domain import Accident, Grade, RoadStatus, Tollgate, TollgateTraffic
-from trafficha.providers.kec import _incident_key
+from trafficha.models.domain import (
+    Accident,
+    Grade,
+    RoadStatus,
+    Tollgate,
+    TollgateTraffic,
+    incident_key,
+)
 from trafficha.reference.network import Network, Route, Section, Waypoint, haversine_km
 from trafficha.reference.network import load_network as _load_network
 
@@ -580,8 +586,8 @@ class TrafficWorld:
         elif kind is _ACCIDENT:
             queue_km = 0.5 + 3.5 * item.random()
         detail = item.choice(kind.details)
-        key = _incident_key(
-            occurred_at.isoformat(),
+        key = incident_key(
+            occurred_at,
             section.route_no,
             info.direction_text,
             kind.code,

@@ -1,11 +1,7 @@
 """The MariaDB store: versioned schema, exactly-once batch application, read queries."""
 
-from trafficha.store.dedup import (
+from trafficha.store.db import (
     SESSION_OPTIONS,
-    ApplyResult,
-    Batch,
-    DedupStore,
-    LedgerEntry,
     StoreDataError,
     StoreError,
     StoreUnavailableError,
@@ -13,6 +9,7 @@ from trafficha.store.dedup import (
     from_db_time,
     to_db_time,
 )
+from trafficha.store.dedup import ApplyResult, DedupStore, LedgerEntry
 from trafficha.store.migrations import MIGRATIONS, Migration, applied_versions, migrate
 from trafficha.store.queries import (
     AccidentStats,
@@ -32,7 +29,6 @@ __all__ = [
     "SESSION_OPTIONS",
     "AccidentStats",
     "ApplyResult",
-    "Batch",
     "DedupStore",
     "LedgerEntry",
     "Migration",

@@ -13,7 +13,7 @@ from typing import Final
 import aiomysql
 import pymysql
 
-from trafficha.store.dedup import classify_error
+from trafficha.store.db import classify_error
 
 Statement = tuple[str, tuple[str, ...]]
 

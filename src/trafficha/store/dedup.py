@@ -7,241 +7,49 @@ then the ledger row's counts, then the commit. Every duplicate bumps ``seen_coun
 duplicate always changes its row and MariaDB's affected-rows count is exactly
 ``inserted + 2 * duplicates`` (the driver does not set ``CLIENT_FOUND_ROWS``).
 
-Times: every DATETIME column holds UTC (each session sets ``time_zone='+00:00'``). Aware values
-are converted to naive UTC on the way in (naive ones are taken to be KST, as
-:func:`trafficha.kst.to_kst` does), truncated to milliseconds, and come back as aware KST.
-
-Errors are :class:`StoreError`: :class:`StoreUnavailableError` when the server cannot be reached
-or the transaction lost a lock race (retry later), :class:`StoreDataError` when the schema
-rejects a value (retrying the same batch cannot succeed).
+Times and errors follow :mod:`trafficha.store.db`: DATETIME columns hold naive UTC, values
+come back as aware KST, and failures are :class:`~trafficha.store.db.StoreError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 import aiomysql
 import msgspec
 import pymysql
 
-from trafficha.errors import TrafficHaError
-from trafficha.kst import KST, to_kst
-from trafficha.models.stream import (
-    AccidentBatch,
-    Kind,
-    RoadBatch,
-    TollgateBatch,
-    TollgateListBatch,
+from trafficha.datasets.registry import by_kind
+from trafficha.datasets.spec import Row, Table, TableRows
+from trafficha.models.stream import Kind, StreamEntry
+from trafficha.store.db import (
+    DEADLOCK,
+    SESSION_OPTIONS,
+    StoreDataError,
+    StoreError,
+    StoreUnavailableError,
+    classify_error,
+    connection,
+    error_code,
+    from_db_time,
+    to_db_time,
 )
+from trafficha.store.migrations import migrate as migrate_schema
 
 if TYPE_CHECKING:
     from trafficha.config import Settings
 
 __all__ = [
-    "SESSION_OPTIONS",
-    "SQL_MODE",
     "ApplyResult",
-    "Batch",
     "DedupStore",
     "LedgerEntry",
-    "StoreDataError",
-    "StoreError",
-    "StoreUnavailableError",
-    "classify_error",
-    "connection",
-    "from_db_time",
-    "to_db_time",
+    "StreamEntry",
 ]
-
-Batch = AccidentBatch | TollgateBatch | RoadBatch | TollgateListBatch
-
-# --- errors ---------------------------------------------------------------------------------
-
-
-class StoreError(TrafficHaError):
-    """The store failed. ``code`` is the MariaDB (or client) error number when there is one.
-
-    ``retryable`` tells a caller whether the same call may succeed later.
-    """
-
-    retryable: ClassVar[bool] = False
-
-    def __init__(self, message: str, *, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class StoreUnavailableError(StoreError):
-    """The server is unreachable, went away, or the transaction lost a lock race: retry later."""
-
-    retryable = True
-
-
-class StoreDataError(StoreError):
-    """The schema rejected a value (too long, out of range, wrong type): permanent for this data."""
-
-
-# Server errors caused by the values sent: retrying the same data cannot succeed.
-DATA_ERROR_CODES: Final = frozenset(
-    {
-        1048,  # column cannot be null
-        1062,  # duplicate entry (never expected on the data tables: they upsert)
-        1264,  # out of range value
-        1265,  # data truncated
-        1292,  # incorrect (datetime …) value
-        1300,  # invalid character string
-        1364,  # field has no default value
-        1366,  # incorrect value for column
-        1367,  # illegal value
-        1406,  # data too long
-        1411,  # incorrect value for function
-        1452,  # foreign key constraint fails
-        1690,  # value out of range
-        4025,  # CHECK constraint failed
-    }
-)
-# Server errors that pass: lost lock races, shutdowns, read-only or not-ready nodes, overload.
-UNAVAILABLE_ERROR_CODES: Final = frozenset(
-    {
-        1020,  # record changed since last read
-        1040,  # too many connections
-        1047,  # Galera node not ready (WSREP has not yet prepared node for application use)
-        1053,  # server shutdown in progress
-        1077,  # normal shutdown
-        1152,  # aborted connection
-        1158,  # communication errors
-        1159,  # read timeout
-        1160,  # write error
-        1161,  # write timeout
-        1205,  # lock wait timeout
-        1213,  # deadlock
-        1290,  # running with --read-only (a failover in progress)
-        1317,  # query interrupted
-        1836,  # read-only replica
-        1927,  # connection killed
-        4031,  # disconnected after client inactivity
-    }
-)
-DEADLOCK: Final = 1213
-
-
-def _error_code(exc: BaseException) -> int | None:
-    args = getattr(exc, "args", ())
-    return args[0] if args and isinstance(args[0], int) else None
-
-
-def classify_error(exc: BaseException, doing: str) -> StoreError:
-    """The :class:`StoreError` for a driver or socket error met while ``doing`` something."""
-    if isinstance(exc, StoreError):
-        return exc
-    code = _error_code(exc)
-    kind: type[StoreError] = StoreError
-    if code in DATA_ERROR_CODES:
-        kind = StoreDataError
-    elif (
-        code in UNAVAILABLE_ERROR_CODES
-        or isinstance(exc, OSError | pymysql.err.InterfaceError)
-        # Client-side errors (2003 cannot connect, 2006 gone away, 2013 lost connection …).
-        or (
-            isinstance(exc, pymysql.err.OperationalError)
-            and (code is None or not 1000 <= code < 2000)
-        )
-    ):
-        kind = StoreUnavailableError
-    elif isinstance(exc, pymysql.err.DataError | pymysql.err.IntegrityError) or (
-        # Raised by the driver while escaping a value it cannot send (NaN, infinity).
-        isinstance(exc, pymysql.err.ProgrammingError) and code is None
-    ):
-        kind = StoreDataError
-    return kind(f"{doing}: {exc}", code=code)
-
-
-# --- sessions and connections ---------------------------------------------------------------
-
-SQL_MODE: Final = (
-    "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-    "NO_ENGINE_SUBSTITUTION"
-)
-SESSION_OPTIONS: Final[dict[str, Any]] = {
-    "autocommit": False,
-    "charset": "utf8mb4",
-    # sql_notes=0: notes (an IF NOT EXISTS that found the table) are not raised as warnings;
-    # real warnings still are, and strict mode turns data warnings into errors.
-    "init_command": f"SET time_zone='+00:00', sql_mode='{SQL_MODE}', sql_notes=0",
-}
-"""Connection options of every store session (aiomysql ``connect``/``create_pool`` kwargs)."""
-
-
-def _is_server_error(exc: BaseException) -> bool:
-    """A clean error answer from the server: the session is intact and can be reused."""
-    code = _error_code(exc)
-    return (
-        isinstance(exc, pymysql.err.MySQLError)
-        and code is not None
-        and 1000 <= code < 2000
-        and code not in {1053, 1077, 1152, 1927, 4031}
-    )
-
-
-@asynccontextmanager
-async def connection(pool: aiomysql.Pool, doing: str) -> AsyncIterator[aiomysql.Connection]:
-    """A pooled connection, handed back with no transaction open.
-
-    On a clean exit an open transaction (reads) is rolled back, so the next user gets a fresh
-    snapshot. On a server error the transaction is rolled back; on anything else (lost
-    connection, cancellation) the connection is closed rather than reused. Driver and socket
-    errors come out as :class:`StoreError`.
-    """
-    try:
-        conn = await pool.acquire()
-    except (pymysql.err.MySQLError, OSError) as exc:
-        raise classify_error(exc, doing) from exc
-    try:
-        yield conn
-        if not conn.closed:
-            # Always: the driver's in-transaction flag is not reliable after a plain SELECT,
-            # and a snapshot left open would hide later commits from the next user.
-            await conn.rollback()
-    except BaseException as exc:
-        await _discard_transaction(conn, keep=_is_server_error(exc) or isinstance(exc, StoreError))
-        if isinstance(exc, pymysql.err.MySQLError | OSError):
-            raise classify_error(exc, doing) from exc
-        raise
-    finally:
-        pool.release(conn)
-
-
-async def _discard_transaction(conn: aiomysql.Connection, *, keep: bool) -> None:
-    if conn.closed:
-        return
-    if keep:
-        try:
-            await conn.rollback()
-        except (pymysql.err.MySQLError, OSError):
-            conn.close()
-        return
-    conn.close()
-
-
-# --- times ----------------------------------------------------------------------------------
-
-
-def to_db_time(value: datetime) -> datetime:
-    """A datetime as the store keeps it: naive UTC, truncated to milliseconds."""
-    utc = to_kst(value).astimezone(UTC)
-    return utc.replace(tzinfo=None, microsecond=utc.microsecond // 1000 * 1000)
-
-
-def from_db_time(value: datetime) -> datetime:
-    """A stored (naive UTC) datetime as an aware KST datetime."""
-    return value.replace(tzinfo=UTC).astimezone(KST)
 
 
 # --- results --------------------------------------------------------------------------------
@@ -284,275 +92,10 @@ class LedgerEntry(msgspec.Struct, frozen=True, kw_only=True):
 MAX_STATEMENT_BYTES: Final = 4_000_000
 DEADLOCK_ATTEMPTS: Final = 5
 
-Row = tuple[object, ...]
 
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """How rows of one table are upserted."""
-
-    name: str
-    columns: tuple[str, ...]
-    key: tuple[str, ...]
-    # None: every non-key column takes the new value.
-    updates: tuple[str, ...] | None = None
-
-    @property
-    def on_duplicate(self) -> str:
-        updates = self.updates
-        if updates is None:
-            updates = tuple(f"{c} = VALUE({c})" for c in self.columns if c not in self.key)
-        # Every duplicate changes its row, so affected-rows counts duplicates exactly.
-        return ", ".join([*updates, "seen_count = seen_count + 1"])
-
-    @property
-    def head(self) -> str:
-        columns = ", ".join(self.columns)
-        return f"INSERT INTO {self.name} ({columns}) VALUES "  # noqa: S608 - constant names
-
-    @property
-    def tail(self) -> str:
-        return f" ON DUPLICATE KEY UPDATE {self.on_duplicate}"
-
-    def sort_key(self, row: Row) -> tuple[Any, ...]:
-        # Rows go in natural-key order so concurrent batches lock shared keys in the same order.
-        index = self.columns.index
-        return tuple(row[index(column)] for column in self.key)
-
-
-def _fresh(column: str) -> str:
-    """Take the new value only when the new sighting is not older than the stored one."""
-    return f"{column} = IF(VALUE(last_seen_at) >= last_seen_at, VALUE({column}), {column})"
-
-
-ACCIDENTS: Final = Table(
-    name="traffic_accidents",
-    columns=(
-        "incident_key",
-        "occurred_at",
-        "route_no",
-        "route_name",
-        "direction",
-        "type_code",
-        "type_name",
-        "sms_text",
-        "process_code",
-        "process_name",
-        "point_name",
-        "lat",
-        "lon",
-        "late_length_km",
-        "lanes_blocked",
-        "shoulder_blocked",
-        "source",
-        "first_seen_at",
-        "last_seen_at",
-    ),
-    key=("incident_key",),
-    # Assignments run left to right and see earlier ones: last_seen_at must come last.
-    updates=(
-        *(
-            _fresh(c)
-            for c in (
-                "sms_text",
-                "process_code",
-                "process_name",
-                "lanes_blocked",
-                "shoulder_blocked",
-                "late_length_km",
-                "type_name",
-            )
-        ),
-        *(
-            f"{c} = IF(VALUE(last_seen_at) >= last_seen_at AND VALUE(lat) IS NOT NULL"
-            f" AND VALUE(lon) IS NOT NULL, VALUE({c}), {c})"
-            for c in ("lat", "lon")
-        ),
-        "last_seen_at = GREATEST(last_seen_at, VALUE(last_seen_at))",
-    ),
-)
-
-TOLLGATE: Final = Table(
-    name="tollgate_traffic_history",
-    columns=(
-        "unit_code",
-        "unit_name",
-        "ex_div_code",
-        "ex_div_name",
-        "inout_type",
-        "inout_name",
-        "tm_type",
-        "tm_name",
-        "tcs_type",
-        "tcs_name",
-        "car_type",
-        "traffic_amount",
-        "slot_at",
-    ),
-    key=("unit_code", "slot_at", "inout_type", "tcs_type", "car_type", "ex_div_code", "tm_type"),
-    updates=(
-        # A count KEC reported once is not erased by a later blank.
-        "traffic_amount = COALESCE(VALUE(traffic_amount), traffic_amount)",
-        *(
-            f"{c} = VALUE({c})"
-            for c in ("unit_name", "ex_div_name", "inout_name", "tm_name", "tcs_name")
-        ),
-    ),
-)
-
-ROAD_STATUS: Final = Table(
-    name="road_traffic_status",
-    columns=(
-        "vds_id",
-        "conzone_id",
-        "conzone_name",
-        "route_no",
-        "route_name",
-        "direction",
-        "speed",
-        "traffic_amount",
-        "share_ratio",
-        "time_avg",
-        "grade",
-        "std_at",
-    ),
-    key=("vds_id", "std_at"),
-)
-
-ROUTE_SUMMARY: Final = Table(
-    name="road_route_summary",
-    columns=(
-        "route_no",
-        "route_name",
-        "collected_at",
-        "total_sections",
-        "smooth_sections",
-        "slow_sections",
-        "congested_sections",
-        "avg_speed",
-        "avg_traffic_amount",
-    ),
-    key=("route_no", "collected_at"),
-)
-
-
-TOLLGATE_LIST: Final = Table(
-    name="tollgates",
-    columns=("unit_code", "unit_name", "route_no", "route_name", "lat", "lon"),
-    key=("unit_code",),
-    updates=(
-        "unit_name = VALUE(unit_name)",
-        "route_no = COALESCE(VALUE(route_no), route_no)",
-        "route_name = COALESCE(VALUE(route_name), route_name)",
-        # A location KEC once gave is kept when a later list has none (a third have none).
-        "lat = IF(VALUE(lat) IS NULL OR VALUE(lon) IS NULL, lat, VALUE(lat))",
-        "lon = IF(VALUE(lat) IS NULL OR VALUE(lon) IS NULL, lon, VALUE(lon))",
-    ),
-)
-
-
-def table_rows(batch: Batch) -> list[tuple[Table, list[Row]]]:
-    """The rows of each table a batch writes, in statement order."""
-    if isinstance(batch, AccidentBatch):
-        seen = to_db_time(batch.fetched_at)
-        return [
-            (
-                ACCIDENTS,
-                [
-                    (
-                        a.incident_key,
-                        to_db_time(a.occurred_at),
-                        a.route_no,
-                        a.route_name,
-                        a.direction,
-                        a.type_code,
-                        a.type_name,
-                        a.sms_text,
-                        a.process_code,
-                        a.process_name,
-                        a.point_name,
-                        a.lat,
-                        a.lon,
-                        a.late_length_km,
-                        a.lanes_blocked,
-                        a.shoulder_blocked,
-                        batch.source,
-                        seen,
-                        seen,
-                    )
-                    for a in batch.records
-                ],
-            )
-        ]
-    if isinstance(batch, TollgateListBatch):
-        rows: list[Row] = [
-            (t.unit_code, t.unit_name, t.route_no, t.route_name, t.lat, t.lon)
-            for t in batch.records
-        ]
-        return [(TOLLGATE_LIST, rows)]
-    if isinstance(batch, TollgateBatch):
-        return [
-            (
-                TOLLGATE,
-                [
-                    (
-                        t.unit_code,
-                        t.unit_name,
-                        t.ex_div_code,
-                        t.ex_div_name,
-                        t.inout_type,
-                        t.inout_name,
-                        t.tm_type,
-                        t.tm_name,
-                        t.tcs_type,
-                        t.tcs_name,
-                        t.car_type,
-                        t.traffic_amount,
-                        to_db_time(t.slot_at),
-                    )
-                    for t in batch.records
-                ],
-            )
-        ]
-    return [
-        (
-            ROAD_STATUS,
-            [
-                (
-                    r.vds_id,
-                    r.conzone_id,
-                    r.conzone_name,
-                    r.route_no,
-                    r.route_name,
-                    r.direction,
-                    r.speed,
-                    r.traffic_amount,
-                    r.share_ratio,
-                    r.time_avg,
-                    r.grade,
-                    to_db_time(r.std_at),
-                )
-                for r in batch.records
-            ],
-        ),
-        (
-            ROUTE_SUMMARY,
-            [
-                (
-                    s.route_no,
-                    s.route_name,
-                    to_db_time(s.collected_at),
-                    s.total_sections,
-                    s.smooth_sections,
-                    s.slow_sections,
-                    s.congested_sections,
-                    s.avg_speed,
-                    s.avg_traffic_amount,
-                )
-                for s in batch.summaries
-            ],
-        ),
-    ]
+def table_rows(batch: StreamEntry) -> TableRows:
+    """The rows of each table a batch writes, in statement order (its dataset knows them)."""
+    return by_kind(batch.kind).table_rows(batch)
 
 
 # SQL literals are rendered here rather than by the driver's per-value escaping: a batch is
@@ -583,7 +126,8 @@ def _float_literal(value: float) -> str:
 
 
 def _datetime_literal(value: datetime) -> str:
-    return "'" + value.isoformat(" ") + "'"
+    # Rows carry aware datetimes; the store keeps naive UTC (see the module docstring).
+    return "'" + to_db_time(value).isoformat(" ") + "'"
 
 
 _LITERALS: Final[dict[type, Callable[[Any], str]]] = {
@@ -722,9 +266,7 @@ class DedupStore:
         Raises:
             StoreError: a statement failed, or the account may not create tables.
         """
-        from trafficha.store.migrations import migrate  # noqa: PLC0415 - migrations imports us
-
-        return await migrate(self._pool)
+        return await migrate_schema(self._pool)
 
     async def ping(self) -> bool:
         """Whether the server answers a query."""
@@ -736,7 +278,7 @@ class DedupStore:
             return False
         return bool(row == (1,))
 
-    async def apply(self, batch: Batch) -> ApplyResult:
+    async def apply(self, batch: StreamEntry) -> ApplyResult:
         """Apply a batch in one transaction; a batch_id seen before is not applied again.
 
         Deadlocks (the other transaction wins a lock race on a shared key) are retried a few
@@ -761,7 +303,7 @@ class DedupStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _apply_once(
-        self, batch: Batch, kind: Kind, tables: list[tuple[Table, list[Row]]], records: int
+        self, batch: StreamEntry, kind: Kind, tables: TableRows, records: int
     ) -> ApplyResult:
         doing = f"applying {kind} batch {batch.batch_id!r}"
         async with connection(self._pool, doing) as conn, conn.cursor() as cur:
@@ -780,7 +322,7 @@ class DedupStore:
                     ),
                 )
             except pymysql.err.IntegrityError as exc:
-                if _error_code(exc) != 1062:
+                if error_code(exc) != 1062:
                     raise
                 await conn.rollback()
                 stored = (await _read_ledger(cur, [batch.batch_id])).get(batch.batch_id)

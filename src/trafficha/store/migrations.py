@@ -18,12 +18,7 @@ from typing import Any, Final, NamedTuple
 import aiomysql
 import pymysql
 
-from trafficha.store.dedup import (
-    DedupStore,
-    StoreUnavailableError,
-    classify_error,
-    connection,
-)
+from trafficha.store.db import StoreUnavailableError, classify_error, connection, pool_of
 
 __all__ = ["LOCK_NAME", "MIGRATIONS", "Migration", "applied_versions", "migrate"]
 
@@ -224,7 +219,8 @@ async def migrate(
 ) -> list[int]:
     """Apply the migrations not yet recorded, in order; returns the versions applied.
 
-    ``conn_or_pool`` is an aiomysql connection, an aiomysql pool or a :class:`DedupStore`.
+    ``conn_or_pool`` is an aiomysql connection, an aiomysql pool or a
+    :class:`~trafficha.store.dedup.DedupStore`.
     Safe to run from several processes at once: check-and-apply runs under a named lock.
 
     Raises:
@@ -233,8 +229,7 @@ async def migrate(
         StoreError: a statement failed.
     """
     _check(migrations)
-    if isinstance(conn_or_pool, DedupStore):
-        conn_or_pool = conn_or_pool.pool
+    conn_or_pool = pool_of(conn_or_pool)
     if isinstance(conn_or_pool, aiomysql.Pool):
         async with connection(conn_or_pool, "migrating the schema") as conn:
             return await _migrate(conn, migrations, lock_timeout)
@@ -300,8 +295,7 @@ async def _versions(cur: aiomysql.Cursor) -> set[int]:
 
 async def applied_versions(conn_or_pool: Any) -> list[int]:
     """The versions recorded in ``schema_migrations`` (empty before the first migration)."""
-    if isinstance(conn_or_pool, DedupStore):
-        conn_or_pool = conn_or_pool.pool
+    conn_or_pool = pool_of(conn_or_pool)
     if isinstance(conn_or_pool, aiomysql.Pool):
         async with connection(conn_or_pool, "reading schema versions") as conn:
             return await _applied(conn)

@@ -15,7 +15,8 @@ import msgspec
 
 from trafficha.kst import now_kst, to_kst
 from trafficha.models.domain import Accident, RouteSummary
-from trafficha.store.dedup import DedupStore, connection, from_db_time, to_db_time
+from trafficha.store.db import connection, from_db_time, to_db_time
+from trafficha.store.dedup import DedupStore
 
 __all__ = [
     "MAX_LIMIT",

@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import msgspec
 
-from trafficha.store.dedup import from_db_time
+from trafficha.store.db import from_db_time
 from trafficha.store.queries import StoreLike, TollgateSlot, _fetch, _float, _micros
 
 __all__ = ["SERIES_WINDOW", "TollgateVolumes", "tollgate_volumes"]

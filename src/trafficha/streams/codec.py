@@ -8,21 +8,24 @@ a consumer can refuse a version it does not know before trying to decode it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final, Union
 
 import msgspec
 
+from trafficha.datasets.registry import entry_types
 from trafficha.errors import TrafficHaError
 from trafficha.models.stream import SCHEMA_VERSION, RoadBatch, StreamEntry
 
 _ENCODER: Final = msgspec.msgpack.Encoder()
+# The tagged union of every registered dataset's batch (the tag is the kind).
+_ENTRY_UNION: Final[Any] = Union[entry_types()]  # noqa: UP007 - built from a runtime tuple
 
 # Every schema version this build reads -> how to turn such a body into today's batch. The
 # producer writes SCHEMA_VERSION only. A version bump first adds the next version's reader here
 # (its own structs, converted to these), rolls out, and only then writes it: consumers never stop
 # (docs/stream.md, "Schema versioning").
 READERS: Final[dict[bytes, Callable[[bytes], StreamEntry]]] = {
-    str(SCHEMA_VERSION).encode(): msgspec.msgpack.Decoder(StreamEntry).decode,
+    str(SCHEMA_VERSION).encode(): msgspec.msgpack.Decoder(_ENTRY_UNION).decode,
 }
 
 

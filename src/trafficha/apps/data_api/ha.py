@@ -1,29 +1,29 @@
-"""The pipeline's HA state for ``/api/ha/status``, ``/api/events`` and ``/metrics``, read from
-Redis with the readers of :mod:`trafficha.services.hastatus`."""
+"""The pipeline's HA state as the data API shows it: ``/api/ha/status`` and the ``hello`` of
+``/api/events``.
+
+Only renderings: the state is read by :func:`trafficha.services.hastatus.read_ha_state`, the one
+reader of every view (``/metrics`` renders it in :mod:`.telemetry`).
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from itertools import groupby
-
-import redis.asyncio as aioredis
 
 from trafficha.apps.data_api.models import (
     CollectionView,
     HaStatus,
+    Hello,
     MemberView,
     ServiceView,
     SourceView,
 )
 from trafficha.kst import now_kst
-from trafficha.providers.modes import SourceState, SourceStatus
-from trafficha.services.freshness import last_collections
-from trafficha.services.hastatus import leader_info, stream_info
-from trafficha.services.heartbeat import Heartbeat, read_heartbeats
-from trafficha.streams.keys import StreamKeys
+from trafficha.providers.modes import SourceState
+from trafficha.services.hastatus import HaState
+from trafficha.services.heartbeat import Heartbeat
 
-__all__ = ["alive_and_down", "ha_status", "members", "read_version", "source_view"]
+__all__ = ["alive_and_down", "ha_status", "hello", "members", "source_view"]
 
 
 def source_view(state: SourceState | None) -> SourceView | None:
@@ -66,30 +66,14 @@ def alive_and_down(beats: Iterable[Heartbeat]) -> tuple[list[str], list[str]]:
     return alive, down
 
 
-async def read_version(redis: aioredis.Redis, keys: StreamKeys) -> int:
-    return int(await redis.get(keys.data_version) or 0)
-
-
-async def ha_status(redis: aioredis.Redis, keys: StreamKeys, served_by: str) -> HaStatus:
-    """Leader, source, members, stream and collections, read concurrently.
-
-    Raises:
-        RedisError, OSError: Redis is unavailable.
-    """
-    leader, source, beats, stream, collections, version = await asyncio.gather(
-        leader_info(redis, keys),
-        SourceStatus(redis, keys).read(),
-        read_heartbeats(redis, keys),
-        stream_info(redis, keys),
-        last_collections(redis, keys),
-        read_version(redis, keys),
-    )
+def ha_status(state: HaState, served_by: str) -> HaStatus:
+    """The body of ``/api/ha/status``: leader, source, members, stream and collections."""
     return HaStatus(
         served_by=served_by,
-        leader=leader,
-        source=source_view(source),
-        members=members(beats),
-        stream=stream,
+        leader=state.leader,
+        source=source_view(state.source),
+        members=members(state.heartbeats),
+        stream=state.stream,
         collections=[
             CollectionView(
                 kind=c.kind,
@@ -99,7 +83,24 @@ async def ha_status(redis: aioredis.Redis, keys: StreamKeys, served_by: str) -> 
                 source=c.source,
                 error=c.error,
             )
-            for _, c in sorted(collections.items())
+            for c in state.collections
         ],
-        data_version=version,
+        data_version=state.data_version,
+    )
+
+
+def hello(state: HaState | None, served_by: str) -> Hello:
+    """The first event of a stream: where things stand (``None``: Redis did not say)."""
+    if state is None:
+        return Hello(
+            served_by=served_by, data_version=0, leader=None, source=None, alive=[], down=[]
+        )
+    alive, down = alive_and_down(state.heartbeats)
+    return Hello(
+        served_by=served_by,
+        data_version=state.data_version,
+        leader=state.leader,
+        source=source_view(state.source),
+        alive=alive,
+        down=down,
     )

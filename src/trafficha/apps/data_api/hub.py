@@ -19,11 +19,9 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from trafficha.aio import sleep_unless
-from trafficha.apps.data_api.ha import alive_and_down, read_version, source_view
-from trafficha.apps.data_api.models import Hello
+from trafficha.apps.data_api.ha import alive_and_down, hello
 from trafficha.events import Event, MembersEvent, decode_event
-from trafficha.providers.modes import SourceStatus
-from trafficha.services.hastatus import leader_info
+from trafficha.services.hastatus import HaState, read_ha_state
 from trafficha.services.heartbeat import read_heartbeats
 from trafficha.streams.keys import StreamKeys
 
@@ -127,35 +125,14 @@ class EventHub:
             self._clients.discard(queue)
 
     async def _hello(self) -> bytes:
+        state: HaState | None
         try:
             async with asyncio.timeout(HELLO_TIMEOUT):
-                version, leader, source, beats = await asyncio.gather(
-                    read_version(self._redis, self._keys),
-                    leader_info(self._redis, self._keys),
-                    SourceStatus(self._redis, self._keys).read(),
-                    read_heartbeats(self._redis, self._keys),
-                )
+                state = await read_ha_state(self._redis, self._keys)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("event stream hello without HA state: %s", exc)
-            hello = Hello(
-                served_by=self._served_by,
-                data_version=0,
-                leader=None,
-                source=None,
-                alive=[],
-                down=[],
-            )
-        else:
-            alive, down = alive_and_down(beats)
-            hello = Hello(
-                served_by=self._served_by,
-                data_version=version,
-                leader=leader,
-                source=source_view(source),
-                alive=alive,
-                down=down,
-            )
-        return frame("hello", msgspec.json.encode(hello))
+            state = None
+        return frame("hello", msgspec.json.encode(hello(state, self._served_by)))
 
     # --- sources -----------------------------------------------------------------------------
 
@@ -192,6 +169,8 @@ class EventHub:
         """Every second, compare the live services with the last look; announce a change."""
         while not self._stop.is_set():
             try:
+                # Only the heartbeats, not the whole HA state: this runs every second and
+                # watches one thing; what it announces is already in the next read_ha_state.
                 beats = await read_heartbeats(self._redis, self._keys)
             except (RedisError, OSError) as exc:
                 log.debug("heartbeats unreadable: %s", exc)

@@ -1,7 +1,9 @@
 """The data API's state: connections, caches and event hub, and the cached reads.
 
-Each read builds its answer once per (query, data version) as encoded JSON bytes, which the
-handlers return as they are.
+One :class:`DataApi` per app, on ``app.state`` (:func:`data_api` finds it for a handler); its
+connections are opened on the app kit's exit stack (:mod:`trafficha.apps.kit`). Each read builds
+its answer once per (query, data version) as encoded JSON bytes, which the handlers return as
+they are.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
+from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import Any, Final
 
 import redis.asyncio as aioredis
 from litestar import Response
-from redis.exceptions import RedisError
+from litestar.datastructures import State
 
 from trafficha.apps.data_api import convert
 from trafficha.apps.data_api.cache import ResponseCache, VersionReader
@@ -25,6 +28,8 @@ from trafficha.apps.data_api.telemetry import Telemetry
 from trafficha.apps.problems import problem
 from trafficha.config import Settings
 from trafficha.connections import redis_client, stream_keys
+from trafficha.services.hastatus import read_ha_state
+from trafficha.services.health import Readiness, all_answer, redis_answers, run_checks
 from trafficha.store import (
     DedupStore,
     StoreError,
@@ -36,15 +41,24 @@ from trafficha.store import (
 )
 from trafficha.store.reads import tollgate_volumes
 
-__all__ = ["CACHE_HEADERS", "SERVICE", "DataApi", "json_response", "problem_response"]
+__all__ = [
+    "CACHE_HEADERS",
+    "SERVICE",
+    "STATE_KEY",
+    "DataApi",
+    "data_api",
+    "json_response",
+    "problem_response",
+]
 
 log = logging.getLogger(__name__)
 
 SERVICE: Final = "data-api"
+STATE_KEY: Final = "api"
+"""Where the app keeps its :class:`DataApi` on ``app.state``."""
 JSON: Final = "application/json"
 # HA status changes with heartbeats (every second): a short cache bounds the Redis reads.
 HA_MAX_AGE: Final = 1.0
-READY_TIMEOUT: Final = 2.0
 QUERY_TIMEOUT: Final = 10.0
 # Redis reads beyond the hot path give up after this (the client's retries take longer).
 REDIS_TIMEOUT: Final = 2.0
@@ -64,7 +78,7 @@ def problem_response(status: int, detail: str) -> Response[Any]:
 
 
 class DataApi:
-    """The app's connections, caches and event hub; opened and closed by the app's lifespan."""
+    """The app's connections, caches and event hub; opened in the app's lifespan."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -94,37 +108,23 @@ class DataApi:
         assert self._hub is not None, "the data API is not open"
         return self._hub
 
-    async def open(self) -> None:
+    async def open(self, resources: AsyncExitStack) -> None:
         """Create the pool (connecting lazily: the API starts while MariaDB is down), the Redis
-        client and the event hub. (The runner beats the service's heartbeat.)"""
-        try:
-            self._store = await DedupStore.from_settings(self.settings, minsize=0, maxsize=10)
-            self._redis = redis_client(self.settings)
-            self._versions = VersionReader(self._redis, self.keys.data_version)
-            self._hub = EventHub(self._redis, self.keys, self.served_by)
-            self._hub.start()
-        except BaseException:
-            await self.close()
-            raise
+        client and the event hub, each closed by ``resources`` in reverse order. (The runner
+        beats the service's heartbeat.)"""
+        self._store = await DedupStore.from_settings(self.settings, minsize=0, maxsize=10)
+        resources.push_async_callback(self._store.close)
+        self._redis = redis_client(self.settings)
+        resources.push_async_callback(self._redis.aclose)
+        resources.push_async_callback(self.cache.close)
+        resources.push_async_callback(self.ha_cache.close)
+        self._versions = VersionReader(self._redis, self.keys.data_version)
+        resources.push_async_callback(self._versions.close)
+        self._hub = EventHub(self._redis, self.keys, self.served_by)
+        self._hub.start()
+        resources.push_async_callback(self._hub.close)
         # The network never changes while we run: encode it before the first request.
         _ = self.geo.routes
-
-    async def close(self) -> None:
-        """Stop the hub, then close every connection. Idempotent."""
-        if self._hub is not None:
-            await self._hub.close()
-            self._hub = None
-        if self._versions is not None:
-            await self._versions.close()
-            self._versions = None
-        await self.cache.close()
-        await self.ha_cache.close()
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
-        if self._store is not None:
-            await self._store.close()
-            self._store = None
 
     async def serve(self, key: Hashable, build: Callable[[], Awaitable[bytes]]) -> Response[Any]:
         """The cached answer for ``key`` at the current data version; ``build`` on a miss."""
@@ -146,25 +146,10 @@ class DataApi:
             body, state = stale, "stale"
         return json_response(body, CACHE_HEADERS[state])
 
-    async def ready(self) -> dict[str, bool]:
-        """Whether MariaDB and Redis answer, each within two seconds."""
-
-        async def redis_ok() -> bool:
-            try:
-                async with asyncio.timeout(READY_TIMEOUT):
-                    return bool(await self.redis.ping())
-            except (RedisError, OSError, TimeoutError):
-                return False
-
-        async def db_ok() -> bool:
-            try:
-                async with asyncio.timeout(READY_TIMEOUT):
-                    return await self.store.ping()
-            except TimeoutError:
-                return False
-
-        db, rds = await asyncio.gather(db_ok(), redis_ok())
-        return {"db": db, "redis": rds}
+    async def ready(self) -> Readiness:
+        """Ready while MariaDB and Redis both answer: ``{"db": true, "redis": true}``."""
+        checks = {"db": self.store.ping, "redis": lambda: redis_answers(self.redis)}
+        return all_answer(await run_checks(checks))
 
     # Builders: one query, encoded. --------------------------------------------------------
 
@@ -224,4 +209,12 @@ class DataApi:
 
     async def ha_status(self) -> bytes:
         async with asyncio.timeout(REDIS_TIMEOUT):
-            return convert.encode(await ha_status(self.redis, self.keys, self.served_by))
+            state = await read_ha_state(self.redis, self.keys)
+        return convert.encode(ha_status(state, self.served_by))
+
+
+def data_api(state: State) -> DataApi:
+    """The app's :class:`DataApi`, for a handler that declares ``state: State``."""
+    api = state[STATE_KEY]
+    assert isinstance(api, DataApi), "not the data API's state"
+    return api

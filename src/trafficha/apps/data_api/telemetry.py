@@ -6,12 +6,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Final
 
+from litestar.types import Message, Scope
 from redis.exceptions import RedisError
 
-from trafficha.apps.data_api.ha import read_version
 from trafficha.apps.metrics import Sample, family, render
-from trafficha.providers.modes import SourceStatus
-from trafficha.services.hastatus import leader_info, stream_info
+from trafficha.services.hastatus import read_ha_state
 
 if TYPE_CHECKING:
     from trafficha.apps.data_api.service import DataApi
@@ -33,6 +32,11 @@ class Telemetry:
     def count(self, route: str | None, status: int) -> None:
         key = (route or "unmatched", status)
         self._responses[key] = self._responses.get(key, 0) + 1
+
+    async def count_response(self, message: Message, scope: Scope) -> None:
+        """Litestar's ``before_send`` hook: every answer, 404s and problems included."""
+        if message["type"] == "http.response.start":
+            self.count(scope.get("path_template"), message["status"])
 
     async def render(self, api: DataApi) -> str:
         cache = api.cache
@@ -84,15 +88,11 @@ class Telemetry:
         """Gauges of the whole pipeline, as Redis holds them (only ``redis_up 0`` without it)."""
         try:
             async with asyncio.timeout(GAUGE_TIMEOUT):
-                stream, leader, source, version = await asyncio.gather(
-                    stream_info(api.redis, api.keys),
-                    leader_info(api.redis, api.keys),
-                    SourceStatus(api.redis, api.keys).read(),
-                    read_version(api.redis, api.keys),
-                )
+                state = await read_ha_state(api.redis, api.keys)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("pipeline gauges unavailable: %s", exc)
             return [family("trafficha_redis_up", "gauge", "Whether Redis answered.", [({}, 0)])]
+        stream, leader, source = state.stream, state.leader, state.source
 
         def gauge(name: str, help_text: str, samples: list[Sample]) -> list[str]:
             return family(f"trafficha_{name}", "gauge", help_text, samples)
@@ -132,6 +132,8 @@ class Telemetry:
                 [({}, leader.epoch if leader else 0)],
             ),
             gauge(
-                "data_version", "Committed batches announced by the processors.", [({}, version)]
+                "data_version",
+                "Committed batches announced by the processors.",
+                [({}, state.data_version)],
             ),
         ]

@@ -1,16 +1,22 @@
-"""The gateway app: Litestar for its own small routes, raw ASGI for everything it serves."""
+"""The gateway app: Litestar for its own small routes, raw ASGI for everything it serves.
+
+Its routes (``/healthz``, ``/readyz``, ``/metrics``), lifespan, ``X-Served-By`` and problem
+documents come from the app kit (:mod:`trafficha.apps.kit`) like every app's. The documented
+exception is the raw ASGI fast path (:class:`_GatewayApp`): forwarded requests and dashboard
+files skip Litestar, so :meth:`Gateway.serve` decorates their answers and turns their errors
+into the same problem documents itself.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, Final
 
-import msgspec
-from litestar import Litestar, MediaType, Request, Response, get
+from litestar import Litestar, Request
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, TooManyRequestsException
 from litestar.types import Message, Receive, Scope, Send
 
@@ -19,10 +25,11 @@ from trafficha.apps.gateway.metrics import GatewayMetrics
 from trafficha.apps.gateway.ratelimit import TokenBuckets, client_address
 from trafficha.apps.gateway.spa import SpaFiles, default_dist_dir, has_dot_segment
 from trafficha.apps.gateway.upstreams import UpstreamPool
-from trafficha.apps.metrics import METRICS_MEDIA
-from trafficha.apps.problems import exception_handlers, problem
+from trafficha.apps.kit import OPS_PATHS, build_app
+from trafficha.apps.problems import exception_handlers
 from trafficha.config import Settings
 from trafficha.errors import ConfigError
+from trafficha.services.health import Readiness
 
 __all__ = ["CONTENT_SECURITY_POLICY", "Gateway", "create_app"]
 
@@ -49,8 +56,12 @@ _CSP_HEADER: Final = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode
 # Forwarded to the data API; everything else under / is the dashboard.
 _FORWARDED_PREFIXES: Final = ("/api/", "/schema/")
 _FORWARDED_EXACT: Final = frozenset({"/api", "/schema"})
-# The gateway's own routes, served by Litestar; every other path takes the raw ASGI path.
-_OWN_ROUTES: Final = frozenset({"/healthz", "/readyz", "/metrics"})
+SERVICE: Final = "gateway"
+STATE_KEY: Final = "gateway"
+"""Where the app keeps its :class:`Gateway` on ``app.state``."""
+# The gateway's own routes (the kit's), served by Litestar; every other path takes the raw
+# ASGI path.
+_OWN_ROUTES: Final = OPS_PATHS
 
 
 class Gateway:
@@ -76,10 +87,10 @@ class Gateway:
         self.limits = TokenBuckets(float(settings.gateway_rate_limit))
         dist = Path(settings.spa_dist_dir) if settings.spa_dist_dir else default_dist_dir()
         self.spa = SpaFiles(dist)
-        served_by = f"{settings.member_name}/gateway".encode()
+        served_by = f"{settings.member_name}/{SERVICE}".encode()
         self._always = [*_SECURITY_HEADERS, (b"x-served-by-gateway", self.member.encode())]
         self._served_by = (b"x-served-by", served_by)
-        self.error_handlers = exception_handlers("gateway")
+        self.error_handlers = exception_handlers(SERVICE)
 
     async def serve(self, scope: Any, receive: Receive, send: Send) -> None:
         """Every request that is not one of the gateway's own routes, in raw ASGI."""
@@ -128,7 +139,8 @@ class Gateway:
             )
 
     async def add_headers(self, message: Message, _scope: Scope) -> None:
-        """Litestar's ``before_send`` hook for the gateway's own routes."""
+        """Litestar's ``before_send`` hook for the gateway's own routes (after the kit's
+        ``X-Served-By``, which :meth:`decorate` then leaves alone)."""
         if message["type"] == "http.response.start":
             self.decorate(message)
 
@@ -151,20 +163,44 @@ class Gateway:
         message["headers"] = headers
 
 
+def gateway_of(state: State) -> Gateway:
+    """The app's :class:`Gateway`, for a handler or hook that has the app's state."""
+    gateway = state[STATE_KEY]
+    assert isinstance(gateway, Gateway), "not the gateway's state"
+    return gateway
+
+
 class _GatewayApp(Litestar):
     """Litestar for the gateway's own routes; every other request goes straight to the raw
     ASGI path, skipping Litestar's routing and middleware: measured, a forwarded request costs
     about a quarter less than through an ``asgi`` mount (some 30 % more requests per second)."""
 
-    def __init__(self, gateway: Gateway, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.gateway = gateway
-
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].rstrip("/") not in _OWN_ROUTES:
-            await self.gateway.serve(scope, receive, send)
+            await gateway_of(self.state).serve(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+
+async def _open(resources: AsyncExitStack, state: State) -> None:
+    forward = gateway_of(state).forward
+    await forward.open()
+    resources.push_async_callback(forward.close)
+
+
+async def _ready(state: State) -> Readiness:
+    """Ready while some data API answers its ``/healthz``: the gateway fails over to it."""
+    upstreams = await gateway_of(state).forward.probe()
+    return Readiness(
+        ready=any(upstreams.values()),
+        body={"status": "ready", "upstreams": upstreams},
+        detail="no data API answers its /healthz",
+    )
+
+
+async def _metrics(state: State) -> str:
+    gateway = gateway_of(state)
+    return gateway.metrics.render(rate_limit_clients=len(gateway.limits))
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -174,40 +210,15 @@ def create_app(settings: Settings) -> Litestar:
         ConfigError: no data-API upstream is configured.
     """
     gateway = Gateway(settings)
-
-    @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        await gateway.forward.open()
-        try:
-            yield
-        finally:
-            await gateway.forward.close()
-
-    @get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "gateway", "member": settings.member_name}
-
-    @get("/readyz")
-    async def readyz() -> Response[bytes]:
-        upstreams = await gateway.forward.probe()
-        if any(upstreams.values()):
-            body = {"status": "ready", "upstreams": upstreams}
-            return Response(msgspec.json.encode(body), media_type=MediaType.JSON)
-        return problem(503, "no data API answers its /healthz")
-
-    @get("/metrics")
-    async def metrics() -> Response[str]:
-        text = gateway.metrics.render(rate_limit_clients=len(gateway.limits))
-        return Response(text, media_type=METRICS_MEDIA)
-
-    return _GatewayApp(
-        gateway,
-        route_handlers=[healthz, readyz, metrics],
-        lifespan=[lifespan],
+    return build_app(
+        SERVICE,
+        member=settings.member_name,
+        state={STATE_KEY: gateway},
+        open=_open,
+        ready=_ready,
+        metrics=_metrics,
         before_send=[gateway.add_headers],
-        exception_handlers=gateway.error_handlers,
         # /schema belongs to the data API (forwarded); the gateway publishes no schema of its own.
         openapi_config=None,
-        # The service configures logging itself (trafficha.logs); Litestar must not replace it.
-        logging_config=None,
+        app_class=_GatewayApp,
     )

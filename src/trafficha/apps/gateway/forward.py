@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 import aiohttp
@@ -26,6 +27,7 @@ from yarl import URL
 
 from trafficha.apps.gateway.metrics import GatewayMetrics, Outcome
 from trafficha.apps.gateway.upstreams import Upstream, UpstreamPool
+from trafficha.services.health import run_checks
 
 __all__ = ["KEEPALIVE_TIMEOUT", "Forwarder"]
 
@@ -38,7 +40,6 @@ CONNECTIONS_PER_UPSTREAM: Final = 256
 # before the upstream does, so a request never races the upstream's close of a pooled socket
 # (which would count as a failure against a healthy upstream).
 KEEPALIVE_TIMEOUT: Final = 4.0
-READY_TIMEOUT: Final = 2.0
 
 # Request headers worth passing on; everything else (cookies, auth, hop-by-hop) stays here.
 _FORWARDED_REQUEST: Final = frozenset(
@@ -130,13 +131,13 @@ class Forwarder:
     # --- readiness --------------------------------------------------------------------------
 
     async def probe(self) -> dict[str, bool]:
-        """Whether each upstream's ``/healthz`` answers 200 now."""
-        results = await asyncio.gather(*(self._healthy(u) for u in self._pool.upstreams))
-        return {u.url: ok for u, ok in zip(self._pool.upstreams, results, strict=True)}
+        """Whether each upstream's ``/healthz`` answers 200 now (each within the readiness
+        timeout of every probe, and within ``GATEWAY_TIMEOUT``)."""
+        return await run_checks({u.url: partial(self._healthy, u) for u in self._pool.upstreams})
 
     async def _healthy(self, upstream: Upstream) -> bool:
         try:
-            async with asyncio.timeout(min(READY_TIMEOUT, self._timeout)):
+            async with asyncio.timeout(self._timeout):
                 async with self.session.get(f"{upstream.url}/healthz") as response:
                     await response.read()
                     return response.status == 200

@@ -1,0 +1,276 @@
+"""The data API's own routes: module-level handlers that find the :class:`DataApi` on the app's
+state (``/healthz``, ``/readyz`` and ``/metrics`` come from :mod:`trafficha.apps.kit`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from litestar import Response, get
+from litestar.datastructures import ResponseHeader, State
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.response import Stream
+from redis.exceptions import RedisError
+
+from trafficha.apps.data_api.models import (
+    AccidentItem,
+    AccidentStatsBody,
+    FeatureCollection,
+    HaStatus,
+    OutlineCollection,
+    RoadStatusItem,
+    RoadSummaryItem,
+    SectionCollection,
+    TollgateItem,
+    TollgateTrafficItem,
+)
+from trafficha.apps.data_api.params import (
+    AccidentDirection,
+    Grade,
+    Limit,
+    RoadDirection,
+    RouteParam,
+    Since,
+    TypeParam,
+    Until,
+    instant,
+)
+from trafficha.apps.data_api.service import (
+    CACHE_HEADERS,
+    data_api,
+    json_response,
+    problem_response,
+)
+from trafficha.apps.problems import PROBLEM_MEDIA, Problem
+
+__all__ = ["ROUTES"]
+
+log = logging.getLogger(__name__)
+
+SSE: Final = "text/event-stream"
+NETWORK_CACHE_CONTROL: Final = "public, max-age=300"
+
+_BAD_PARAMS: Final = ResponseSpec(
+    Problem,
+    description="A parameter is invalid (named in invalid-params)",
+    media_type=PROBLEM_MEDIA,
+    generate_examples=False,
+)
+_NO_DATABASE: Final = ResponseSpec(
+    Problem,
+    description="MariaDB is unavailable and nothing is cached for this query",
+    media_type=PROBLEM_MEDIA,
+    generate_examples=False,
+)
+_NO_REDIS: Final = ResponseSpec(
+    Problem,
+    description="Redis is unavailable",
+    media_type=PROBLEM_MEDIA,
+    generate_examples=False,
+)
+# Documented only: the values are set per response (``value`` gives the schema its type).
+_CACHE_HEADER: Final = [
+    ResponseHeader(
+        name="X-Cache",
+        value="hit",
+        documentation_only=True,
+        description="hit (cached for the current data version), miss, or stale (MariaDB failed)",
+    ),
+]
+_NETWORK_HEADERS: Final = {"Cache-Control": NETWORK_CACHE_CONTROL}
+
+
+@get(
+    "/api/accidents/latest",
+    summary="Latest incidents",
+    description=(
+        "Incidents last seen in the window (default: the last 24 h), newest start first. "
+        "The original's fields, plus occurredAt, lastSeenAt, typeCode, direction, "
+        "processName, lanesBlocked, shoulderBlocked, lateLengthKm and source."
+    ),
+    tags=["incidents"],
+    response_headers=_CACHE_HEADER,
+    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
+)
+async def accidents_latest(
+    state: State,
+    *,
+    limit: Limit = 100,
+    route: RouteParam = None,
+    type: TypeParam = None,  # the original's name, though it shadows the builtin
+    direction: AccidentDirection = None,
+    since: Since = None,
+    until: Until = None,
+) -> Response[list[AccidentItem]]:
+    api = data_api(state)
+    lo, hi = instant(since), instant(until)
+    return await api.serve(
+        ("accidents", limit, route, type, direction, lo, hi),
+        lambda: api.accidents(
+            limit=limit, route=route, type_name=type, direction=direction, since=lo, until=hi
+        ),
+    )
+
+
+@get(
+    "/api/accidents/stats",
+    summary="Incident counts",
+    description="All incidents stored, those seen today (KST), and the last 3 h by type.",
+    tags=["incidents"],
+    response_headers=_CACHE_HEADER,
+    responses={503: _NO_DATABASE},
+)
+async def accidents_stats(state: State) -> Response[AccidentStatsBody]:
+    api = data_api(state)
+    return await api.serve("stats", api.stats)
+
+
+@get(
+    "/api/tollgate/traffic",
+    summary="Tollgate volumes",
+    description=(
+        "Per tollgate, the 15-minute volumes of the 3 h up to the newest slot, newest first."
+    ),
+    tags=["tollgates"],
+    response_headers=_CACHE_HEADER,
+    responses={503: _NO_DATABASE},
+)
+async def tollgate_traffic(state: State) -> Response[list[TollgateTrafficItem]]:
+    api = data_api(state)
+    return await api.serve("tollgate-traffic", api.tollgate_traffic)
+
+
+@get(
+    "/api/road/status",
+    summary="Flow per section",
+    description=(
+        "Current flow per route, conzone and direction, over the detectors' latest valid "
+        "readings (speed >= 0, grade > 0)."
+    ),
+    tags=["road"],
+    response_headers=_CACHE_HEADER,
+    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
+)
+async def road_status(
+    state: State, route: RouteParam = None, direction: RoadDirection = None, grade: Grade = None
+) -> Response[list[RoadStatusItem]]:
+    api = data_api(state)
+    return await api.serve(
+        ("road-status", route, direction, grade),
+        lambda: api.road_status(route, direction, grade),
+    )
+
+
+@get(
+    "/api/road/summary",
+    summary="Flow per route",
+    description="Each route's latest summary, by route number.",
+    tags=["road"],
+    response_headers=_CACHE_HEADER,
+    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
+)
+async def road_summary(state: State, route: RouteParam = None) -> Response[list[RoadSummaryItem]]:
+    api = data_api(state)
+    return await api.serve(("road-summary", route), lambda: api.road_summary(route))
+
+
+@get(
+    "/api/tollgates",
+    summary="Tollgates with location and volume",
+    description=(
+        "Every tollgate (location null when unknown) with its latest 15-minute volume and "
+        "its series over the 3 h up to the newest slot, oldest first."
+    ),
+    tags=["tollgates"],
+    response_headers=_CACHE_HEADER,
+    responses={503: _NO_DATABASE},
+)
+async def tollgates(state: State) -> Response[list[TollgateItem]]:
+    api = data_api(state)
+    return await api.serve("tollgates", api.tollgates)
+
+
+@get(
+    "/api/network",
+    summary="Expressway network (GeoJSON)",
+    description="One LineString per route, then one Point per waypoint.",
+    tags=["network"],
+)
+async def network(state: State) -> Response[FeatureCollection]:
+    return json_response(data_api(state).geo.routes, _NETWORK_HEADERS)
+
+
+@get(
+    "/api/network/outline",
+    summary="Land outline (GeoJSON)",
+    description=(
+        "South Korea's coastline and the DMZ as one MultiPolygon feature (the mainland, "
+        "Jeju and other large islands), coarse to a few km: a backdrop for the network."
+    ),
+    tags=["network"],
+)
+async def network_outline(state: State) -> Response[OutlineCollection]:
+    return json_response(data_api(state).geo.outline, _NETWORK_HEADERS)
+
+
+@get(
+    "/api/network/sections",
+    summary="Conzones (GeoJSON)",
+    description="One LineString per conzone and direction; conzoneId joins /api/road/status.",
+    tags=["network"],
+    responses={400: _BAD_PARAMS},
+)
+async def network_sections(state: State, route: RouteParam = None) -> Response[SectionCollection]:
+    return json_response(data_api(state).geo.sections(route), _NETWORK_HEADERS)
+
+
+@get(
+    "/api/ha/status",
+    summary="HA status",
+    description="Leader, source, members' services, stream figures and collections.",
+    tags=["ha"],
+    response_headers=_CACHE_HEADER,
+    responses={503: _NO_REDIS},
+)
+async def ha_status(state: State) -> Response[HaStatus]:
+    api = data_api(state)
+    try:
+        body, cached = await api.ha_cache.get("ha", None, api.ha_status)
+    except (RedisError, OSError, TimeoutError) as exc:
+        log.warning("HA status unavailable: %s", str(exc) or type(exc).__name__)
+        return problem_response(503, "Redis is unavailable")
+    return json_response(body, CACHE_HEADERS[cached])
+
+
+@get(
+    "/api/events",
+    summary="Live events (server-sent events)",
+    description=(
+        "First `hello` (data version, leader, source, live services), then `commit`, "
+        "`leader`, `source` and `members` events as they happen; a comment every 15 s."
+    ),
+    tags=["ha"],
+    media_type=SSE,
+)
+async def events(state: State) -> Stream:
+    return Stream(
+        data_api(state).hub.stream(),
+        media_type=SSE,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+ROUTES: Final = (
+    accidents_latest,
+    accidents_stats,
+    tollgate_traffic,
+    road_status,
+    road_summary,
+    tollgates,
+    network,
+    network_outline,
+    network_sections,
+    ha_status,
+    events,
+)
+"""Every data route, in the schema's order."""

@@ -1,0 +1,192 @@
+"""The simulator app: one handler per registered dataset on its KEC path, the original's
+``/api/traffic``, health, and the fault and ground-truth admin API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
+
+import msgspec
+from litestar import Litestar, Request, Response, delete, get, put
+from litestar.handlers import HTTPRouteHandler
+
+from trafficha.apps.problems import exception_handlers
+from trafficha.apps.simulator.faults import (
+    RAW_SEND,
+    FaultSpec,
+    decode_faults,
+    json_response,
+    problem_400,
+)
+from trafficha.apps.simulator.state import ENDPOINTS, Simulator
+from trafficha.config import Settings
+from trafficha.datasets.registry import ACCIDENTS, DATASETS
+from trafficha.datasets.spec import Dataset
+from trafficha.kst import now_kst
+from trafficha.sim.wire import sms_rows
+from trafficha.sim.world import TrafficWorld
+
+log = logging.getLogger(__name__)
+
+ALL: Final = "all"
+DEFAULT_SERVED_CAPACITY: Final = 50_000
+
+
+class SimulatorApp(Litestar):
+    """A Litestar app that holds its simulator and remembers each request's raw ASGI ``send``
+    (see :func:`~trafficha.apps.simulator.faults.drop`)."""
+
+    def __init__(self, sim: Simulator, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sim = sim
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        token = RAW_SEND.set(send)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            RAW_SEND.reset(token)
+
+
+def _sim_of(request: Request[Any, Any, Any]) -> Simulator:
+    app = request.app
+    assert isinstance(app, SimulatorApp)
+    return app.sim
+
+
+# --- handlers (each finds the simulator on its app) ---------------------------------------
+
+
+def _dataset_handler(dataset: Dataset[Any]) -> HTTPRouteHandler:
+    async def handler(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return await _sim_of(request).serve_kec(request, dataset)
+
+    handler.__doc__ = f"KEC {dataset.title} (``{dataset.feed.list_key}``)."
+    return get(dataset.feed.path, name=f"kec-{dataset.endpoint}")(handler)
+
+
+@get("/api/traffic")
+async def api_traffic(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The original simulator's endpoint: every current incident, no key, no paging."""
+    sim = _sim_of(request)
+    faulty = await sim.begin("accidents", as_xml=False)
+    if faulty is not None:
+        return faulty
+    incidents = sim.world.incidents_at(sim.clock())
+    response = json_response({ACCIDENTS.feed.list_key: sms_rows(incidents)})
+    return sim.finish("accidents", response, incidents)
+
+
+@get(["/healthz", "/readyz"])
+async def healthz() -> dict[str, str]:
+    """Liveness and readiness: the simulator depends on nothing else, so answering is ready."""
+    return {"status": "ok"}
+
+
+@get("/health", media_type="text/plain")
+async def health() -> str:
+    """The original simulator's health check."""
+    return "OK"
+
+
+@get("/admin/faults")
+async def show_faults(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The faults of every endpoint."""
+    sim = _sim_of(request)
+    return json_response(sim.faults)
+
+
+@put("/admin/faults/{endpoint:str}")
+async def set_faults(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Replace the faults of one endpoint (or ``all``); answers every endpoint's faults."""
+    sim = _sim_of(request)
+    # Read from the request rather than declared as a parameter: this handler, not Litestar,
+    # answers a bad one, with the problem document every other bad input gets.
+    endpoint: str = request.path_params["endpoint"]
+    targets: tuple[str, ...]
+    if endpoint == ALL:
+        targets = ENDPOINTS
+    else:
+        found = next((e for e in ENDPOINTS if e == endpoint), None)
+        if found is None:
+            names = ", ".join((*ENDPOINTS, ALL))
+            return problem_400(f"unknown endpoint {endpoint!r}; one of {names}", field="endpoint")
+        targets = (found,)
+    spec = decode_faults(await request.body())
+    if isinstance(spec, Response):
+        return spec
+    for target in targets:
+        sim.faults[target] = spec
+    log.info("faults on %s: %s", ", ".join(targets), msgspec.json.encode(spec).decode())
+    return json_response(sim.faults)
+
+
+@delete("/admin/faults", status_code=200)
+async def clear_faults(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Clear every fault; answers the (clean) faults."""
+    sim = _sim_of(request)
+    sim.faults = {e: FaultSpec() for e in ENDPOINTS}
+    log.info("faults cleared")
+    return json_response(sim.faults)
+
+
+@get("/admin/served")
+async def show_served(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The ground truth: incidents served in successful answers, and counts per endpoint."""
+    sim = _sim_of(request)
+    kind = request.query_params.get("kind", "accidents")
+    if kind != "accidents":
+        return problem_400(f"kind {kind!r} is not recorded; only 'accidents' is", field="kind")
+    return json_response(sim.served_report())
+
+
+@delete("/admin/served", status_code=200)
+async def reset_served(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Forget what was served and the counts; answers the empty report."""
+    sim = _sim_of(request)
+    sim.reset_served()
+    return json_response(sim.served_report())
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    served_capacity: int = DEFAULT_SERVED_CAPACITY,
+) -> Litestar:
+    """The simulator app over ``TrafficWorld(settings.simulator_seed)``.
+
+    Args:
+        settings: ``simulator_seed`` and ``simulator_keys`` are read.
+        clock: the world's time (default: now in KST); fixed in tests for exact answers.
+        served_capacity: how many distinct incidents the ground truth keeps.
+    """
+    sim = Simulator(
+        TrafficWorld(settings.simulator_seed),
+        clock or now_kst,
+        settings.simulator_keys,
+        served_capacity,
+    )
+
+    return SimulatorApp(
+        sim,
+        route_handlers=[
+            *(_dataset_handler(dataset) for dataset in DATASETS),
+            api_traffic,
+            healthz,
+            health,
+            show_faults,
+            set_faults,
+            clear_faults,
+            show_served,
+            reset_served,
+        ],
+        openapi_config=None,
+        # An unknown path or method gets a problem document, like every other bad input here;
+        # an unexpected failure is logged once and answered with a 500 problem.
+        exception_handlers=exception_handlers("simulator"),
+        # The service configures logging itself (trafficha.logs); Litestar must not replace it.
+        logging_config=None,
+    )
