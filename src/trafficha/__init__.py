@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from trafficha._version import __version__
 
 # Public name -> the module that defines it (``module:name`` where it has another name there).
 # One table, so the lazy loader, ``__all__`` and the type checker's view below cannot disagree

@@ -15,15 +15,15 @@ from typing import Final
 
 import msgspec
 
-from trafficha import __version__
+from trafficha._version import __version__
 from trafficha.config import Settings, env_name, load_settings
 from trafficha.connections import redis_client, stream_keys
 from trafficha.errors import ConfigError, TrafficHaError
+from trafficha.launch import SERVICES
+from trafficha.launch import run as run_service
 from trafficha.providers.modes import MODES, SourceState, SourceStatus
 from trafficha.services.audit import AuditReport, audit_from_settings
 from trafficha.services.hastatus import HaState, read_ha_state
-from trafficha.services.runner import SERVICES
-from trafficha.services.runner import run as run_service
 from trafficha.sim import faults_cli
 from trafficha.store import DedupStore
 from trafficha.store.accounts import READ_ONLY, ensure_account

@@ -26,9 +26,9 @@ from trafficha.apps.proxy import create_app as proxy_app
 from trafficha.apps.simulator import create_app as simulator_app
 from trafficha.cli import READER_PASSWORD_ENV
 from trafficha.config import Settings, env_name, load_settings
+from trafficha.launch import SERVICES
 from trafficha.secrets import Secret
 from trafficha.services.probes import probe_app
-from trafficha.services.runner import SERVICES
 
 ROOT = Path(__file__).parents[2]
 MANIFESTS = ROOT / "manifests"

@@ -18,8 +18,6 @@ import uvicorn
 from trafficha.config import Settings
 from trafficha.connections import redis_client, stream_keys
 from trafficha.datasets.registry import DATASETS
-from trafficha.errors import ConfigError
-from trafficha.logs import configure_logging
 from trafficha.providers.factory import build_provider
 from trafficha.services.collector import Collector
 from trafficha.services.heartbeat import heartbeating
@@ -130,31 +128,6 @@ async def run_processor(settings: Settings) -> None:
             await redis.aclose()
 
 
-async def run_simulator(settings: Settings) -> None:
-    from trafficha.apps.simulator import create_app  # noqa: PLC0415 - only this service needs it
-
-    # Central, not a member's: no heartbeat.
-    await serve_app(create_app(settings), settings)
-
-
-async def run_proxy(settings: Settings) -> None:
-    from trafficha.apps.proxy import create_app  # noqa: PLC0415 - only this service needs it
-
-    await serve_app(create_app(settings), settings, heartbeat="proxy")
-
-
-async def run_data_api(settings: Settings) -> None:
-    from trafficha.apps.data_api import create_app  # noqa: PLC0415 - only this service needs it
-
-    await serve_app(create_app(settings), settings, heartbeat="data-api")
-
-
-async def run_gateway(settings: Settings) -> None:
-    from trafficha.apps.gateway import create_app  # noqa: PLC0415 - only this service needs it
-
-    await serve_app(create_app(settings), settings, heartbeat="gateway")
-
-
 async def serve_app(app: Any, settings: Settings, *, heartbeat: str | None = None) -> None:
     """Serve an ASGI app on HOST:PORT until SIGTERM or SIGINT, which stop it gracefully; a
     member's service beats its heartbeat meanwhile."""
@@ -187,21 +160,8 @@ async def serve_app(app: Any, settings: Settings, *, heartbeat: str | None = Non
         await redis.aclose()
 
 
-SERVICES: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
+WORKERS: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
     "collector": run_collector,
-    "data-api": run_data_api,
-    "gateway": run_gateway,
     "processor": run_processor,
-    "proxy": run_proxy,
-    "simulator": run_simulator,
 }
-
-
-def run(service: str, settings: Settings) -> None:
-    """Run one service until SIGTERM or SIGINT."""
-    if service not in SERVICES:
-        raise ConfigError(f"unknown service {service!r}; one of {', '.join(sorted(SERVICES))}")
-    configure_logging(settings, service)
-    log.info("starting %s", service)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(SERVICES[service](settings))
+"""The services that are workers (no HTTP app of their own but their probes)."""

@@ -23,8 +23,6 @@ from typing import Any, Final
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.types import Send
 
-import trafficha
-
 __all__ = ["NO_BUILD_PAGE", "SpaFiles", "default_dist_dir", "has_dot_segment"]
 
 IMMUTABLE: Final = b"public, max-age=31536000, immutable"
@@ -84,7 +82,7 @@ repository: it builds the dashboard and starts the whole stack. To build only, r
 
 def default_dist_dir() -> Path | None:
     """``spa/dist`` of the checkout the package runs from, or None for an installed package."""
-    package = Path(trafficha.__file__).resolve().parent
+    package = Path(__file__).resolve().parents[2]  # src/trafficha (apps/gateway/spa.py)
     src = package.parent
     repo = src.parent
     if src.name == "src" and (repo / "pyproject.toml").is_file():

@@ -1,0 +1,206 @@
+"""The static layout the simulated world runs on: sections, detectors and tollgates.
+
+Derived once from the reference network and never from the seed, so every world over the same
+network has the same lanes, chainages, detectors and tollgate codes; only traffic and incidents
+differ between seeds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+from trafficha.models.domain import Tollgate
+from trafficha.reference.network import Network, Route, Section, Waypoint, haversine_km
+from trafficha.sim.seeded import digest, uniforms
+
+__all__ = [
+    "SEOUL",
+    "Detector",
+    "SectionInfo",
+    "TollgateInfo",
+    "detectors_of",
+    "section_infos",
+    "tollgate_infos",
+]
+
+SEOUL: Final = (37.5665, 126.978)  # 서울시청
+
+# Lanes per direction (a simplification: the widest stretch of each route).
+_ROUTE_LANES: Final = {"0010": 4, "1000": 4, "0150": 3, "0500": 3, "0350": 3}
+_DEFAULT_LANES: Final = 2
+
+# Waypoint names (suffix stripped) whose everyday "<city>방향" differs from the name itself.
+_CITY_NAMES: Final = {
+    "한남": "서울",
+    "구서": "부산",
+    "금천": "서울",
+    "죽림": "목포",
+    "서창": "인천",
+    "삼락": "부산",
+    "강일": "서울",
+    "해운대": "부산",
+    "남포항": "포항",
+    "덕천": "부산",
+    "서순천": "순천",
+    "양양": "양양",
+}
+# Tollgate names that would otherwise repeat: (waypoint name, route_no) -> KEC-style name.
+_UNIT_NAMES: Final = {("광주IC", "0350"): "경기광주"}
+
+_SECOND_DETECTOR_KM: Final = 15.0
+# Tollgate volume per 15 minutes at peak demand, before the per-tollgate size factor.
+_TOLLGATE_BASE: Final = 60.0
+_TOLLGATE_SEOUL: Final = 900.0
+_TOLLGATE_MAINLINE: Final = 3.0  # a mainline barrier (서울TG, 부산TG …) carries the whole road
+
+
+def _strip_kind(waypoint: Waypoint) -> str:
+    return waypoint.name.removesuffix(waypoint.kind).strip()
+
+
+def _city(waypoint: Waypoint) -> str:
+    name = _strip_kind(waypoint)
+    return _CITY_NAMES.get(name, name)
+
+
+def _seoul_factor(lat: float, lon: float) -> float:
+    """1 in Seoul, falling off over ~60 km."""
+    return math.exp(-haversine_km(lat, lon, *SEOUL) / 60.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionInfo:
+    """A network section with what the world needs to drive traffic and place incidents on it."""
+
+    section: Section
+    route: Route
+    direction_text: str
+    lanes: int
+    start_km: float  # chainage from the route's origin
+    end_km: float
+    weight: float  # relative chance of hosting an incident
+    free_speed: float
+    busy: float  # demand at the peak hour relative to capacity
+    inbound: float  # +1 toward Seoul, -1 away
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """One VDS detector and the section it reports on."""
+
+    vds_id: str
+    info: SectionInfo
+
+
+@dataclass(frozen=True, slots=True)
+class TollgateInfo:
+    """A tollgate and how much traffic it carries."""
+
+    tollgate: Tollgate
+    size: float  # 15-minute volume per direction at peak demand
+
+
+def section_infos(network: Network) -> tuple[SectionInfo, ...]:
+    """Every section of the network, route by route, with its lanes, chainage and load."""
+    infos: list[SectionInfo] = []
+    for route in network.routes:
+        chainage = [0.0]
+        for a, b in zip(route.waypoints, route.waypoints[1:], strict=False):
+            chainage.append(chainage[-1] + a.distance_km(b))
+        towards = {"E": _city(route.waypoints[-1]), "S": _city(route.waypoints[0])}
+        lanes = _ROUTE_LANES.get(route.route_no, _DEFAULT_LANES)
+        for section in network.sections:
+            if section.route_no != route.route_no:
+                continue
+            serial = int(section.conzone_id[-3:])
+            lo, hi = chainage[serial - 1], chainage[serial]
+            start_km, end_km = (lo, hi) if section.direction == "E" else (hi, lo)
+            mid_lat = (section.start.lat + section.end.lat) / 2
+            mid_lon = (section.start.lon + section.end.lon) / 2
+            seoul = _seoul_factor(mid_lat, mid_lon)
+            u = uniforms("section", section.conzone_id)  # static: the same in every seed
+            busy = 0.45 + 0.7 * seoul + 0.25 * (u[0] - 0.5)
+            if u[1] < 0.12 and seoul > 0.3:
+                busy += 0.3  # a known bottleneck
+            to_seoul = haversine_km(section.end.lat, section.end.lon, *SEOUL)
+            from_seoul = haversine_km(section.start.lat, section.start.lon, *SEOUL)
+            infos.append(
+                SectionInfo(
+                    section=section,
+                    route=route,
+                    direction_text=f"{towards[section.direction]}방향",
+                    lanes=lanes,
+                    start_km=start_km,
+                    end_km=end_km,
+                    weight=max(section.length_km, 1.0) * (0.5 + 2.0 * seoul),
+                    free_speed=95.0 + 15.0 * u[2] * (1.0 - seoul),
+                    busy=busy,
+                    inbound=1.0 if to_seoul < from_seoul else -1.0,
+                )
+            )
+    return tuple(infos)
+
+
+def detectors_of(sections: tuple[SectionInfo, ...]) -> tuple[Detector, ...]:
+    """One detector per section, and a second one on sections longer than 15 km."""
+    detectors: list[Detector] = []
+    for info in sections:
+        vds_id = info.section.vds_id
+        detectors.append(Detector(vds_id=vds_id, info=info))
+        if info.section.length_km > _SECOND_DETECTOR_KM:
+            serial = int(vds_id[-2:]) + 1
+            detectors.append(Detector(vds_id=f"{vds_id[:-2]}{serial:02d}", info=info))
+    return tuple(detectors)
+
+
+def tollgate_infos(network: Network) -> tuple[TollgateInfo, ...]:
+    """Tollgates: the network's (TG or coded) first, then one 영업소 per IC, deduplicated.
+
+    Codes the data lacks are derived from a hash of the name, probing upward past codes
+    already taken, so they do not depend on the seed.
+    """
+    candidates: list[tuple[Waypoint, Route]] = []
+    seen: set[tuple[str, float, float]] = set()
+    listed = network.tollgates()
+    for want_listed in (True, False):
+        for route in network.routes:
+            for w in route.waypoints:
+                key = (w.name, w.lat, w.lon)
+                if key in seen or (w in listed) != want_listed:
+                    continue
+                if not want_listed and w.kind != "IC":
+                    continue
+                seen.add(key)
+                candidates.append((w, route))
+    used = {w.unit_code for w, _ in candidates if w.unit_code is not None}
+    names: set[str] = set()
+    infos: list[TollgateInfo] = []
+    for w, route in candidates:
+        code = w.unit_code
+        if code is None:
+            number = 100 + int.from_bytes(digest("unit", w.name)[:4], "big") % 800
+            while f"{number:03d}" in used:
+                number = 100 + (number - 99) % 900
+            code = f"{number:03d}"
+            used.add(code)
+        name = _UNIT_NAMES.get((w.name, route.route_no), _strip_kind(w))
+        if name in names:
+            name = f"{name}({route.route_name.removesuffix('선')})"
+        names.add(name)
+        u = uniforms("tollgate", code)
+        size = (_TOLLGATE_BASE + _TOLLGATE_SEOUL * _seoul_factor(w.lat, w.lon)) * (0.6 + 0.8 * u[0])
+        if w.kind == "TG":
+            size *= _TOLLGATE_MAINLINE
+        tollgate = Tollgate(
+            unit_code=code,
+            unit_name=name,
+            route_no=route.route_no,
+            route_name=route.route_name,
+            lat=w.lat,
+            lon=w.lon,
+        )
+        infos.append(TollgateInfo(tollgate=tollgate, size=size))
+    infos.sort(key=lambda i: i.tollgate.unit_code)
+    return tuple(infos)
