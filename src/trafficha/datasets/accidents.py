@@ -18,7 +18,7 @@ from trafficha.datasets.spec import (
 )
 from trafficha.models.domain import Accident
 from trafficha.models.stream import AccidentBatch
-from trafficha.providers.kec import SMS_KEYS, parse_accidents
+from trafficha.providers.kec import parse_accidents
 from trafficha.sim.wire import sms_rows
 
 TABLE: Final = Table(
@@ -115,7 +115,6 @@ ACCIDENTS: Final[Dataset[Accident]] = Dataset(
         keys=(*PAGING_KEYS, LIST, *STATUS_KEYS),
         # Recorded: seed asked 1000 rows and received 99.
         max_rows=99,
-        list_keys=SMS_KEYS,
         params={"sortType": "desc", "pagingYn": "Y"},
         page_rows=99,
     ),

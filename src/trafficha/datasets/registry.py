@@ -41,7 +41,7 @@ if len(_BY_KIND) != len(DATASETS) or len(_BY_ENDPOINT) != len(DATASETS):
 
 def entry_types() -> tuple[type[StreamEntry], ...]:
     """The batch type of every dataset (the union the stream decodes)."""
-    return tuple(dict.fromkeys(d.batch_type for d in DATASETS))
+    return tuple(d.batch_type for d in DATASETS)
 
 
 def by_kind(kind: str) -> Dataset[Any]:

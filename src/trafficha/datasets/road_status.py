@@ -17,7 +17,7 @@ from trafficha.datasets.spec import (
 )
 from trafficha.models.domain import RoadStatus, summarize_routes
 from trafficha.models.stream import RoadBatch
-from trafficha.providers.kec import TRAFFIC_AMOUNT_KEYS, parse_road_status
+from trafficha.providers.kec import parse_road_status
 from trafficha.sim.wire import traffic_amount_rows
 
 TABLE: Final = Table(
@@ -105,7 +105,6 @@ ROAD_STATUS: Final[Dataset[RoadStatus]] = Dataset(
         # Recorded without paging keys: the whole snapshot comes in one list.
         keys=("code", "message", "count", LIST),
         max_rows=0,
-        list_keys=TRAFFIC_AMOUNT_KEYS,
         # The VDS feed answers its whole snapshot in one page when asked for enough.
         page_rows=10_000,
     ),

@@ -65,11 +65,10 @@ class Feed:
 
     Attributes:
         path: the path under the portal (``/openapi/...``).
-        list_key: the key holding the rows (the documented one).
+        list_key: the key holding the rows (the documented one; the dataset's parser also
+            looks under the keys KEC has moved lists to before).
         keys: envelope keys in wire order, :data:`LIST` marking the list.
         max_rows: the most rows a page holds, whatever ``numOfRows`` asks; 0 = no paging.
-        list_keys: every key the list has been seen under, the documented one first (KEC has
-            moved lists between keys before).
         params: parameters the collector always sends.
         page_rows: the ``numOfRows`` the collector asks for.
     """
@@ -78,7 +77,6 @@ class Feed:
     list_key: str
     keys: tuple[str, ...]
     max_rows: int
-    list_keys: tuple[str, ...] = ()
     params: Mapping[str, str] = field(default_factory=dict)
     page_rows: int = 100
 
@@ -86,11 +84,6 @@ class Feed:
     def paging(self) -> bool:
         """Whether the feed pages (and so sends ``pageNo``/``numOfRows``/``pageSize``)."""
         return self.max_rows > 0
-
-    @property
-    def parse_keys(self) -> tuple[str, ...]:
-        """The keys a parser looks for the list under, in order."""
-        return self.list_keys or (self.list_key,)
 
 
 @dataclass(frozen=True, slots=True)

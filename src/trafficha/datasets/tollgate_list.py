@@ -18,7 +18,7 @@ from trafficha.datasets.spec import (
 )
 from trafficha.models.domain import Tollgate
 from trafficha.models.stream import TollgateListBatch
-from trafficha.providers.kec import LOCATION_UNIT_KEYS, normalize_route_no, parse_tollgates
+from trafficha.providers.kec import normalize_route_no, parse_tollgates
 from trafficha.sim.wire import location_unit_rows
 
 TABLE: Final = Table(
@@ -67,7 +67,6 @@ TOLLGATE_LIST: Final[Dataset[Tollgate]] = Dataset(
         list_key="list",
         keys=(LIST, *PAGING_KEYS, *STATUS_KEYS),
         max_rows=100,
-        list_keys=LOCATION_UNIT_KEYS,
     ),
     parse=parse_tollgates,
     batch_type=TollgateListBatch,

@@ -21,7 +21,7 @@ from trafficha.datasets.spec import (
 )
 from trafficha.models.domain import TollgateTraffic
 from trafficha.models.stream import TollgateBatch
-from trafficha.providers.kec import TRAFFIC_IC_KEYS, parse_tollgate_traffic
+from trafficha.providers.kec import parse_tollgate_traffic
 from trafficha.sim.wire import traffic_ic_rows
 from trafficha.sim.world import TOLLGATE_DELAY, TOLLGATE_SLOT, TrafficWorld
 
@@ -151,7 +151,6 @@ TOLLGATE_TRAFFIC: Final[Dataset[TollgateTraffic]] = Dataset(
         keys=("code", "message", *PAGING_KEYS, LIST),
         # Recorded: numOfRows=100 honoured (1869 rows in 19 pages); nothing larger is known.
         max_rows=100,
-        list_keys=TRAFFIC_IC_KEYS,
         params={"tmType": "2"},
     ),
     parse=parse_tollgate_traffic,
