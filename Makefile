@@ -52,12 +52,18 @@ $(SPA_STAMP): spa/package.json spa/package-lock.json
 spa/dist/index.html: $(SPA_STAMP) $(SPA_SOURCES)
 	cd spa && npm run build
 
+.PHONY: spa-types
 ifneq ($(wildcard spa/package.json),)
 spa: spa/dist/index.html ## build the dashboard
-spa-test: $(SPA_STAMP) ## the dashboard's component tests (vitest)
+spa-test: $(SPA_STAMP) ## the dashboard's component tests (vitest), Biome lint and format check
 	cd spa && npm test
+	cd spa && npm run lint
+	cd spa && npm run format:check
+# spa/src/api/types.ts from the data API's OpenAPI document, built offline by the venv's Python.
+spa-types: $(STAMP) $(SPA_STAMP) ## regenerate spa/src/api/types.ts from the data API's OpenAPI document
+	cd spa && PYTHON=$(CURDIR)/$(BIN)/python node scripts/openapi-types.mjs
 else
-spa spa-test:
+spa spa-test spa-types:
 	@echo "no dashboard sources (spa/package.json) yet"
 endif
 

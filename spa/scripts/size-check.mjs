@@ -22,10 +22,14 @@ for (const f of files) {
   const g = gzipSync(buf, { level: 9 }).length;
   raw += buf.length;
   gz += g;
-  console.log(`  ${relative(dist, f).padEnd(40)} ${(buf.length / 1024).toFixed(1).padStart(8)} KB  gzip ${(g / 1024).toFixed(1).padStart(7)} KB`);
+  console.log(
+    `  ${relative(dist, f).padEnd(40)} ${(buf.length / 1024).toFixed(1).padStart(8)} KB  gzip ${(g / 1024).toFixed(1).padStart(7)} KB`,
+  );
 }
 const kb = gz / 1024;
-console.log(`size-check: ${files.length} JS file(s), ${(raw / 1024).toFixed(1)} KB raw, ${kb.toFixed(1)} KB gzipped (budget ${BUDGET_KB} KB)`);
+console.log(
+  `size-check: ${files.length} JS file(s), ${(raw / 1024).toFixed(1)} KB raw, ${kb.toFixed(1)} KB gzipped (budget ${BUDGET_KB} KB)`,
+);
 if (files.length === 0) {
   console.error("size-check: no JS found in dist/");
   process.exit(1);

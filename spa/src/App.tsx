@@ -3,7 +3,6 @@ import { useLiveData } from "./api/useLiveData";
 import { Header } from "./components/Header";
 import { HaPanel } from "./components/HaPanel";
 import { DICTS, I18nContext, type DictKey, type Lang } from "./i18n";
-import { useNow } from "./lib/useNow";
 import { langFromLocation, tabFromLocation, TABS, type Tab } from "./lib/url";
 import { DashboardTab } from "./tabs/DashboardTab";
 import { IncidentsTab } from "./tabs/IncidentsTab";
@@ -37,7 +36,6 @@ function initialLang(): Lang {
 
 export function App() {
   const data = useLiveData();
-  const now = useNow(1000);
   const [lang, setLang] = useState<Lang>(initialLang);
   const [tab, setTab] = useState<Tab>(() => tabFromLocation(window.location.search, window.location.hash));
   const [haOpen, setHaOpen] = useState<boolean>(() => window.matchMedia?.("(min-width: 1280px)").matches ?? true);
@@ -69,6 +67,9 @@ export function App() {
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
 
+  const toggleLang = useCallback(() => setLang((l) => (l === "ko" ? "en" : "ko")), []);
+  const toggleHa = useCallback(() => setHaOpen((o) => !o), []);
+
   const openFromDashboard = useCallback(
     (id: number) => {
       setOpenIncident(id);
@@ -84,43 +85,80 @@ export function App() {
           ha={data.ha}
           connection={data.connection}
           lastUpdate={data.lastUpdate}
-          now={now}
-          onToggleLang={() => setLang((l) => (l === "ko" ? "en" : "ko"))}
+          onToggleLang={toggleLang}
           haOpen={haOpen}
-          onToggleHa={() => setHaOpen((o) => !o)}
+          onToggleHa={toggleHa}
         />
-        <nav className="flex gap-1 border-b border-slate-800 bg-slate-900/60 px-3" role="tablist" aria-label="tabs">
-          {TABS.map((tb) => (
-            <button
-              key={tb}
-              type="button"
-              role="tab"
-              aria-selected={tab === tb ? "true" : "false"}
-              data-testid={TAB_TESTID[tb]}
-              onClick={() => go(tb)}
-              className={`-mb-px border-b-4 px-4 py-2.5 text-base font-bold transition-colors ${
-                tab === tb ? "border-sky-400 text-white" : "border-transparent text-slate-400 hover:text-slate-200"
-              }`}
-            >
-              {i18n.t(TAB_LABEL[tb])}
-            </button>
-          ))}
+        <nav className="flex gap-1 border-b border-slate-800 bg-slate-900/60 px-3" aria-label="tabs">
+          <div className="flex gap-1" role="tablist">
+            {TABS.map((tb) => (
+              <button
+                key={tb}
+                type="button"
+                role="tab"
+                aria-selected={tab === tb ? "true" : "false"}
+                data-testid={TAB_TESTID[tb]}
+                onClick={() => go(tb)}
+                className={`-mb-px border-b-4 px-4 py-2.5 text-base font-bold transition-colors ${
+                  tab === tb ? "border-sky-400 text-white" : "border-transparent text-slate-400 hover:text-slate-200"
+                }`}
+              >
+                {i18n.t(TAB_LABEL[tb])}
+              </button>
+            ))}
+          </div>
           {Object.keys(data.errors).length > 0 ? (
-            <span className="ml-auto self-center text-xs text-amber-300" data-testid="fetch-errors" title={Object.values(data.errors).join("\n")}>
+            <span
+              className="ml-auto self-center text-xs text-amber-300"
+              data-testid="fetch-errors"
+              title={Object.values(data.errors).join("\n")}
+            >
               ⚠ {i18n.t("fetchError")} ({Object.keys(data.errors).join(", ")})
             </span>
           ) : null}
         </nav>
         <div className="flex min-h-0 flex-1">
           <main className="min-h-0 min-w-0 flex-1" role="tabpanel" data-tab={tab}>
-            {tab === "dashboard" ? <DashboardTab data={data} now={now} onOpenIncident={openFromDashboard} /> : null}
-            {tab === "accidents" ? <IncidentsTab data={data} now={now} initialSelected={openIncident} /> : null}
-            {tab === "tollgates" ? <TollgatesTab data={data} /> : null}
-            {tab === "road" ? <RoadTab data={data} /> : null}
+            {tab === "dashboard" ? (
+              <DashboardTab
+                accidents={data.accidents}
+                stats={data.stats}
+                tollgates={data.tollgates}
+                roadSummary={data.roadSummary}
+                network={data.network}
+                outline={data.outline}
+                onOpenIncident={openFromDashboard}
+              />
+            ) : null}
+            {tab === "accidents" ? (
+              <IncidentsTab
+                accidents={data.accidents}
+                network={data.network}
+                outline={data.outline}
+                initialSelected={openIncident}
+              />
+            ) : null}
+            {tab === "tollgates" ? (
+              <TollgatesTab tollgates={data.tollgates} network={data.network} outline={data.outline} />
+            ) : null}
+            {tab === "road" ? (
+              <RoadTab
+                sections={data.sections}
+                roadStatus={data.roadStatus}
+                network={data.network}
+                outline={data.outline}
+              />
+            ) : null}
           </main>
           {haOpen ? (
             <aside className="w-[340px] shrink-0 border-l border-slate-800 bg-slate-950 max-lg:absolute max-lg:inset-y-0 max-lg:right-0 max-lg:z-[1000] max-lg:shadow-2xl 2xl:w-[380px]">
-              <HaPanel ha={data.ha} snapshot={data.snapshot} servedBy={data.servedBy} recentServers={data.recentServers} timeline={data.timeline} now={now} />
+              <HaPanel
+                ha={data.ha}
+                snapshot={data.snapshot}
+                servedBy={data.servedBy}
+                recentServers={data.recentServers}
+                timeline={data.timeline}
+              />
             </aside>
           ) : null}
         </div>

@@ -1,4 +1,12 @@
-import type { HaStatus, Incident, LineFeature, RoadStatus, RouteSummary, SectionProps, Tollgate } from "../src/api/types";
+import type {
+  HaStatus,
+  Incident,
+  RoadStatus,
+  RouteSummary,
+  SectionFeature,
+  SectionProps,
+  Tollgate,
+} from "../src/api/types";
 
 export function incident(p: Partial<Incident> & { id: number }): Incident {
   return {
@@ -14,8 +22,13 @@ export function incident(p: Partial<Incident> & { id: number }): Incident {
     createdAt: "2026-11-27T13:47:19.221000+09:00",
     occurredAt: "2026-11-27T13:47:16+09:00",
     lastSeenAt: "2026-11-27T13:47:39.225000+09:00",
+    typeCode: "2",
     direction: "논산방향",
     processName: "접수",
+    lanesBlocked: "NYNNNN",
+    shoulderBlocked: false,
+    lateLengthKm: null,
+    source: "sim",
     ...p,
   };
 }
@@ -51,11 +64,24 @@ export function roadStatus(p: Partial<RoadStatus> & { conzoneId: string }): Road
   };
 }
 
-export function section(p: Partial<SectionProps> & { conzoneId: string }): LineFeature<SectionProps> {
+export function section(p: Partial<SectionProps> & { conzoneId: string }): SectionFeature {
   return {
     type: "Feature",
-    geometry: { type: "LineString", coordinates: [[129.092, 35.249], [129.096, 35.284]] },
-    properties: { conzoneName: "구서IC-부산TG", routeNo: "0010", routeName: "경부선", direction: "E", ...p },
+    geometry: {
+      type: "LineString",
+      coordinates: [
+        [129.092, 35.249],
+        [129.096, 35.284],
+      ],
+    },
+    properties: {
+      conzoneName: "구서IC-부산TG",
+      routeNo: "0010",
+      routeName: "경부선",
+      direction: "E",
+      lengthKm: 4.2,
+      ...p,
+    },
   };
 }
 
@@ -78,14 +104,32 @@ export function haStatus(opts: { leader?: string; epoch?: number; down?: string[
   const down = new Set(opts.down ?? []);
   return {
     servedBy: "member1/data-api",
-    leader: { holder: `${opts.leader ?? "member1"}/collector-x`, member: opts.leader ?? "member1", epoch: opts.epoch ?? 1 },
-    source: { mode: "sim", active: opts.active ?? "sim", switches: 1, changedAt: null, reason: null },
+    leader: {
+      holder: `${opts.leader ?? "member1"}/collector-x`,
+      member: opts.leader ?? "member1",
+      epoch: opts.epoch ?? 1,
+    },
+    source: {
+      mode: "sim",
+      active: opts.active ?? "sim",
+      switches: 1,
+      changedAt: "2026-11-27T13:40:00+09:00",
+      reason: "configured",
+    },
     members: ["member1", "member2"].map((m) => ({
       member: m,
-      services: SVC.map((s) => ({ service: s, alive: !down.has(`${m}/${s}`), pid: 1, port: null, lastBeat: "2026-11-27T13:47:36+09:00" })),
+      services: SVC.map((s) => ({
+        service: s,
+        alive: !down.has(`${m}/${s}`),
+        pid: 1,
+        port: null,
+        lastBeat: "2026-11-27T13:47:36+09:00",
+      })),
     })),
     stream: { length: 5, pending: 1, lag: 0, deadLetters: 0, consumers: [] },
-    collections: [{ kind: "accidents", at: "2026-11-27T13:47:29+09:00", ok: true, records: 38, source: "sim", error: null }],
+    collections: [
+      { kind: "accidents", at: "2026-11-27T13:47:29+09:00", ok: true, records: 38, source: "sim", error: null },
+    ],
     dataVersion: 5,
   };
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { GRADE_COLORS, gradeColor, normaliseGrade, OTHER_TYPE_COLOR, TYPE_COLORS, typeColor, volumeColor } from "../src/lib/colors";
+import {
+  GRADE_COLORS,
+  gradeColor,
+  normaliseGrade,
+  OTHER_TYPE_COLOR,
+  TYPE_COLORS,
+  typeColor,
+  volumeColor,
+} from "../src/lib/colors";
 import { inKorea, lineLatLngs, offsetLine, toLatLng } from "../src/lib/geo";
 import { busiestTollgates, computeKpis, countByType } from "../src/lib/kpi";
 import { gradeCounts, joinSections, routeCards } from "../src/lib/road";
@@ -29,7 +37,7 @@ describe("colours", () => {
     expect(typeColor("작업")).toBe("#3b82f6");
     expect(typeColor("정체")).toBe("#f59e0b");
     expect(typeColor("장애물")).toBe("#a855f7");
-    expect(typeColor(" 사고 ")).toBe(TYPE_COLORS["사고"]);
+    expect(typeColor(" 사고 ")).toBe(TYPE_COLORS.사고);
     expect(typeColor("기상")).toBe(OTHER_TYPE_COLOR);
     expect(typeColor(undefined)).toBe(OTHER_TYPE_COLOR);
   });
@@ -63,10 +71,22 @@ describe("coordinate bounds", () => {
     expect(incidentLatLng(incident({ id: 4, latitude: 45, altitude: 127 }))).toBeNull();
   });
   it("converts GeoJSON lines to lat/lng and drops out-of-box points", () => {
-    expect(lineLatLngs([[127, 36], [140, 36], [128, 37]])).toEqual([[36, 127], [37, 128]]);
+    expect(
+      lineLatLngs([
+        [127, 36],
+        [140, 36],
+        [128, 37],
+      ]),
+    ).toEqual([
+      [36, 127],
+      [37, 128],
+    ]);
   });
   it("offsets a line sideways by about the given distance", () => {
-    const pts: [number, number][] = [[36, 127], [37, 127]]; // northbound
+    const pts: [number, number][] = [
+      [36, 127],
+      [37, 127],
+    ]; // northbound
     const off = offsetLine(pts, 1000);
     expect(off[0][1]).toBeGreaterThan(127); // right of northbound = east
     expect(Math.abs(off[0][0] - 36)).toBeLessThan(1e-9);
@@ -77,8 +97,15 @@ describe("KPIs", () => {
   it("computes every figure from the payloads", () => {
     const k = computeKpis(
       [incident({ id: 1 }), incident({ id: 2, processName: "완료" }), incident({ id: 3, processName: "처리중" })],
-      [tollgate({ unitCode: "1" }), tollgate({ unitCode: "2", latestTrafficAmount: null }), tollgate({ unitCode: "3", latestTrafficAmount: 0 })],
-      [summary({ routeNo: "0010", totalSections: 10, smoothSections: 8, avgSpeed: 90 }), summary({ routeNo: "0100", totalSections: 30, smoothSections: 30, avgSpeed: 100 })],
+      [
+        tollgate({ unitCode: "1" }),
+        tollgate({ unitCode: "2", latestTrafficAmount: null }),
+        tollgate({ unitCode: "3", latestTrafficAmount: 0 }),
+      ],
+      [
+        summary({ routeNo: "0010", totalSections: 10, smoothSections: 8, avgSpeed: 90 }),
+        summary({ routeNo: "0100", totalSections: 30, smoothSections: 30, avgSpeed: 100 }),
+      ],
     );
     expect(k.activeIncidents).toBe(2);
     expect(k.tollgatesReporting).toBe(2);
@@ -92,11 +119,19 @@ describe("KPIs", () => {
     expect(k).toMatchObject({ activeIncidents: 0, tollgatesReporting: 0, routes: 0, avgSpeed: null, smoothPct: null });
   });
   it("counts by type and ranks tollgates", () => {
-    const m = countByType([incident({ id: 1, accType: "사고" }), incident({ id: 2, accType: "사고" }), incident({ id: 3, accType: "" })]);
+    const m = countByType([
+      incident({ id: 1, accType: "사고" }),
+      incident({ id: 2, accType: "사고" }),
+      incident({ id: 3, accType: "" }),
+    ]);
     expect(m.get("사고")).toBe(2);
     expect(m.get("기타")).toBe(1);
     const top = busiestTollgates(
-      [tollgate({ unitCode: "a", latestTrafficAmount: 5 }), tollgate({ unitCode: "b", latestTrafficAmount: 50 }), tollgate({ unitCode: "c", latestTrafficAmount: null })],
+      [
+        tollgate({ unitCode: "a", latestTrafficAmount: 5 }),
+        tollgate({ unitCode: "b", latestTrafficAmount: 50 }),
+        tollgate({ unitCode: "c", latestTrafficAmount: null }),
+      ],
       10,
     );
     expect(top.map((t) => t.unitCode)).toEqual(["b", "a"]);
@@ -104,8 +139,15 @@ describe("KPIs", () => {
 });
 
 describe("sections joined with road status", () => {
-  const sections = [section({ conzoneId: "A", direction: "E" }), section({ conzoneId: "A", direction: "S" }), section({ conzoneId: "B", direction: "E", routeNo: "0100", routeName: "남해선" })];
-  const status = [roadStatus({ conzoneId: "A", updownTypeCode: "E", grade: 3, speed: 20 }), roadStatus({ conzoneId: "A", updownTypeCode: "S", grade: 1, speed: 100 })];
+  const sections = [
+    section({ conzoneId: "A", direction: "E" }),
+    section({ conzoneId: "A", direction: "S" }),
+    section({ conzoneId: "B", direction: "E", routeNo: "0100", routeName: "남해선" }),
+  ];
+  const status = [
+    roadStatus({ conzoneId: "A", updownTypeCode: "E", grade: 3, speed: 20 }),
+    roadStatus({ conzoneId: "A", updownTypeCode: "S", grade: 1, speed: 100 }),
+  ];
   it("joins on conzoneId and direction; grey (0) without a reading", () => {
     const j = joinSections(sections, status);
     expect(j.map((s) => s.grade)).toEqual([3, 1, 0]);
@@ -114,8 +156,18 @@ describe("sections joined with road status", () => {
   });
   it("matches on conzoneId alone only when a side has no direction", () => {
     expect(joinSections([section({ conzoneId: "A", direction: "" })], status)[0].status?.conzoneId).toBe("A");
-    expect(joinSections([section({ conzoneId: "A", direction: "E" })], [roadStatus({ conzoneId: "A", updownTypeCode: "" })])[0].status?.conzoneId).toBe("A");
-    expect(joinSections([section({ conzoneId: "B", direction: "S" })], [roadStatus({ conzoneId: "B", updownTypeCode: "E" })])[0].status).toBeNull();
+    expect(
+      joinSections(
+        [section({ conzoneId: "A", direction: "E" })],
+        [roadStatus({ conzoneId: "A", updownTypeCode: "" })],
+      )[0].status?.conzoneId,
+    ).toBe("A");
+    expect(
+      joinSections(
+        [section({ conzoneId: "B", direction: "S" })],
+        [roadStatus({ conzoneId: "B", updownTypeCode: "E" })],
+      )[0].status,
+    ).toBeNull();
   });
   it("builds route cards with counts and mean speed", () => {
     const cards = routeCards(joinSections(sections, status));
@@ -149,9 +201,30 @@ describe("time in KST", () => {
 
 describe("incident filters and search", () => {
   const list = [
-    incident({ id: 1, roadNM: "경부선", accType: "사고", direction: "서울방향", accPointNM: "서초IC", smsText: "3차로 사고" }),
-    incident({ id: 2, roadNM: "경부선", accType: "작업", direction: "부산방향", accPointNM: "양재IC", smsText: "도로 보수 작업" }),
-    incident({ id: 3, roadNM: "호남선", accType: "사고", direction: "논산방향", accPointNM: "산월IC", smsText: "추돌" }),
+    incident({
+      id: 1,
+      roadNM: "경부선",
+      accType: "사고",
+      direction: "서울방향",
+      accPointNM: "서초IC",
+      smsText: "3차로 사고",
+    }),
+    incident({
+      id: 2,
+      roadNM: "경부선",
+      accType: "작업",
+      direction: "부산방향",
+      accPointNM: "양재IC",
+      smsText: "도로 보수 작업",
+    }),
+    incident({
+      id: 3,
+      roadNM: "호남선",
+      accType: "사고",
+      direction: "논산방향",
+      accPointNM: "산월IC",
+      smsText: "추돌",
+    }),
   ];
   it("filters by route, type and direction and combines them", () => {
     expect(filterIncidents(list, { ...EMPTY_FILTER, route: "경부선" }).map((i) => i.id)).toEqual([1, 2]);
@@ -172,7 +245,7 @@ describe("incident filters and search", () => {
       incident({ id: 1, accType: "사고", occurredAt: "2026-11-27T13:05:00+09:00" }),
       incident({ id: 2, accType: "사고", occurredAt: "2026-11-27T13:55:00+09:00" }),
       incident({ id: 3, accType: "작업", occurredAt: "2026-11-27T03:10:00Z" }),
-      incident({ id: 4, accType: "작업", occurredAt: null, createdAt: "2026-11-27T14:00:00+09:00" }),
+      incident({ id: 4, accType: "작업", occurredAt: "", createdAt: "2026-11-27T14:00:00+09:00" }),
     ]);
     expect(b.map((x) => x.hour)).toEqual(["2026-11-27T12", "2026-11-27T13", "2026-11-27T14"]);
     expect(b[1].counts).toEqual({ 사고: 2 });
@@ -210,7 +283,11 @@ describe("X-Served-By", () => {
       dataApi: "member1",
       members: ["member2", "member1"],
     });
-    expect(parseServedBy("member1/data-api")).toMatchObject({ gateway: null, dataApi: "member1", members: ["member1"] });
+    expect(parseServedBy("member1/data-api")).toMatchObject({
+      gateway: null,
+      dataApi: "member1",
+      members: ["member1"],
+    });
     expect(parseServedBy(" member1/gateway ,member1/data-api ")?.members).toEqual(["member1"]);
     expect(parseServedBy("")).toBeNull();
     expect(parseServedBy(null)).toBeNull();

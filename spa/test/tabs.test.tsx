@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, render, screen } from "@testing-library/react";
 import type { ReactNode } from "react";
 import type { LiveData } from "../src/api/useLiveData";
@@ -7,46 +7,54 @@ import { IncidentsTab } from "../src/tabs/IncidentsTab";
 import { DashboardTab } from "../src/tabs/DashboardTab";
 import { RoadTab } from "../src/tabs/RoadTab";
 import { TollgatesTab } from "../src/tabs/TollgatesTab";
-import { haStatus, incident, roadStatus, section, summary, tollgate } from "./fixtures";
+import { incident, roadStatus, section, summary, tollgate } from "./fixtures";
 
 function withKo(ui: ReactNode) {
   return <I18nContext.Provider value={{ lang: "ko", t: (k) => DICTS.ko[k] }}>{ui}</I18nContext.Provider>;
 }
 const NOW = Date.parse("2026-11-27T13:48:00+09:00");
 
-function data(p: Partial<LiveData>): LiveData {
-  return {
-    accidents: [],
-    stats: null,
-    tollgates: [],
-    roadStatus: [],
-    roadSummary: [],
-    ha: haStatus(),
-    network: { type: "FeatureCollection", features: [] },
-    sections: { type: "FeatureCollection", features: [] },
-    outline: null,
-    errors: {},
-    lastUpdate: NOW,
-    servedBy: null,
-    recentServers: {},
-    connection: "live",
-    snapshot: null,
-    timeline: [],
-    ...p,
-  };
-}
+// What App passes the tabs, empty: each test sets the payloads it draws.
+const MAPS = { network: { type: "FeatureCollection", features: [] }, outline: null } satisfies Pick<
+  LiveData,
+  "network" | "outline"
+>;
+const EMPTY = {
+  ...MAPS,
+  accidents: [],
+  stats: null,
+  tollgates: [],
+  roadStatus: [],
+  roadSummary: [],
+  sections: { type: "FeatureCollection", features: [] },
+} satisfies Partial<LiveData>;
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(NOW);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const incidents = [
   incident({ id: 1, accType: "사고", roadNM: "경부선", latitude: 37.4, altitude: 127.1 }),
   incident({ id: 2, accType: "작업", roadNM: "경부선", latitude: 36.4, altitude: 127.4 }),
   incident({ id: 3, accType: "고장", roadNM: "호남선", latitude: null, altitude: null }),
   incident({ id: 4, accType: "정체", roadNM: "호남선", latitude: 45.0, altitude: 140.0 }), // outside the box
-  incident({ id: 5, accType: "장애물", roadNM: "호남선", latitude: 35.2, altitude: 126.8, smsText: `<img src=x onerror="window.__pwned2()">` }),
+  incident({
+    id: 5,
+    accType: "장애물",
+    roadNM: "호남선",
+    latitude: 35.2,
+    altitude: 126.8,
+    smsText: `<img src=x onerror="window.__pwned2()">`,
+  }),
 ];
 
 describe("incidents tab", () => {
   it("draws one marker per incident with valid coordinates and counts the rest as unmapped", () => {
-    render(withKo(<IncidentsTab data={data({ accidents: incidents })} now={NOW} initialSelected={null} />));
+    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} initialSelected={null} />));
     expect(screen.getByTestId("incident-count").textContent).toBe("5");
     expect(screen.getByTestId("incident-unmapped").textContent).toBe("2");
     expect(screen.getByTestId("incident-mapped").textContent).toBe("3");
@@ -54,7 +62,7 @@ describe("incidents tab", () => {
     expect(screen.getAllByTestId("accident-row")).toHaveLength(5);
   });
   it("filters list and markers together", () => {
-    render(withKo(<IncidentsTab data={data({ accidents: incidents })} now={NOW} initialSelected={null} />));
+    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} initialSelected={null} />));
     fireEvent.change(screen.getByTestId("filter-route"), { target: { value: "경부선" } });
     expect(screen.getByTestId("incident-count").textContent).toBe("2");
     expect(document.querySelectorAll("path.incident-marker")).toHaveLength(2);
@@ -67,7 +75,7 @@ describe("incidents tab", () => {
     Element.prototype.scrollIntoView = vi.fn();
     const pwned = vi.fn();
     (window as unknown as { __pwned2: () => void }).__pwned2 = pwned;
-    render(withKo(<IncidentsTab data={data({ accidents: incidents })} now={NOW} initialSelected={null} />));
+    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} initialSelected={null} />));
     const markers = document.querySelectorAll("path.incident-marker");
     await act(async () => {
       fireEvent.click(markers[1]);
@@ -93,12 +101,14 @@ describe("dashboard tab", () => {
     render(
       withKo(
         <DashboardTab
-          data={data({
-            accidents: incidents,
-            tollgates: [tollgate({ unitCode: "1" }), tollgate({ unitCode: "2", latestTrafficAmount: null }), tollgate({ unitCode: "3", latestTrafficAmount: 900 })],
-            roadSummary: [summary({ routeNo: "0010", totalSections: 10, smoothSections: 5, avgSpeed: 80 })],
-          })}
-          now={NOW}
+          {...EMPTY}
+          accidents={incidents}
+          tollgates={[
+            tollgate({ unitCode: "1" }),
+            tollgate({ unitCode: "2", latestTrafficAmount: null }),
+            tollgate({ unitCode: "3", latestTrafficAmount: 900 }),
+          ]}
+          roadSummary={[summary({ routeNo: "0010", totalSections: 10, smoothSections: 5, avgSpeed: 80 })]}
           onOpenIncident={() => {}}
         />,
       ),
@@ -111,7 +121,11 @@ describe("dashboard tab", () => {
     expect(screen.getByTestId("busiest-tollgates").textContent).toContain("900");
   });
   it("shows a placeholder, not a number, while loading", () => {
-    render(withKo(<DashboardTab data={data({ accidents: null, tollgates: null, roadSummary: null })} now={NOW} onOpenIncident={() => {}} />));
+    render(
+      withKo(
+        <DashboardTab {...EMPTY} accidents={null} tollgates={null} roadSummary={null} onOpenIncident={() => {}} />,
+      ),
+    );
     expect(screen.getByTestId("kpi-tollgates-value").textContent).toBe("…");
   });
 });
@@ -121,10 +135,16 @@ describe("road and tollgate tabs", () => {
     render(
       withKo(
         <RoadTab
-          data={data({
-            sections: { type: "FeatureCollection", features: [section({ conzoneId: "A", direction: "E" }), section({ conzoneId: "A", direction: "S" }), section({ conzoneId: "B" })] },
-            roadStatus: [roadStatus({ conzoneId: "A", updownTypeCode: "E", grade: 3 })],
-          })}
+          {...MAPS}
+          sections={{
+            type: "FeatureCollection",
+            features: [
+              section({ conzoneId: "A", direction: "E" }),
+              section({ conzoneId: "A", direction: "S" }),
+              section({ conzoneId: "B" }),
+            ],
+          }}
+          roadStatus={[roadStatus({ conzoneId: "A", updownTypeCode: "E", grade: 3 })]}
         />,
       ),
     );
@@ -140,13 +160,12 @@ describe("road and tollgate tabs", () => {
     render(
       withKo(
         <TollgatesTab
-          data={data({
-            tollgates: [
-              tollgate({ unitCode: "1", unitName: "서울", latestTrafficAmount: 300 }),
-              tollgate({ unitCode: "2", unitName: "부산", latestTrafficAmount: 100, lat: 35.2, lon: 129 }),
-              tollgate({ unitCode: "3", unitName: "어딘가", latestTrafficAmount: 50, lat: 10, lon: 10 }),
-            ],
-          })}
+          {...MAPS}
+          tollgates={[
+            tollgate({ unitCode: "1", unitName: "서울", latestTrafficAmount: 300 }),
+            tollgate({ unitCode: "2", unitName: "부산", latestTrafficAmount: 100, lat: 35.2, lon: 129 }),
+            tollgate({ unitCode: "3", unitName: "어딘가", latestTrafficAmount: 50, lat: 10, lon: 10 }),
+          ]}
         />,
       ),
     );

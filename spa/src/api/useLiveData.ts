@@ -1,23 +1,35 @@
 // The app's data: initial load, SSE-driven refetch, polling fallback, HA timeline.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { fetchJson, HttpError, parseServedBy, type ServedBy } from "./client";
+import type { HelloEvent, LeaderEvent, MembersEvent, SourceEvent } from "./events";
 import type {
   HaStatus,
-  HelloEvent,
   Incident,
   IncidentStats,
-  LeaderEvent,
-  MembersEvent,
   NetworkCollection,
   OutlineCollection,
   RoadStatus,
   RouteSummary,
   SectionCollection,
-  SourceEvent,
   Tollgate,
 } from "./types";
-import { ALL_RESOURCES, RESOURCE_URLS, connectionState, resourcesForEvent, type ConnectionState, type Resource } from "../lib/live";
-import { advance, applyMembers, memberOf, pushEvents, snapshotFromStatus, type HaEvent, type HaSnapshot } from "../lib/ha";
+import {
+  ALL_RESOURCES,
+  RESOURCE_URLS,
+  connectionState,
+  resourcesForEvent,
+  type ConnectionState,
+  type Resource,
+} from "../lib/live";
+import {
+  advance,
+  applyMembers,
+  memberOf,
+  pushEvents,
+  snapshotFromStatus,
+  type HaEvent,
+  type HaSnapshot,
+} from "../lib/ha";
 
 export interface LiveData {
   accidents: Incident[] | null;
@@ -39,7 +51,10 @@ export interface LiveData {
   timeline: HaEvent[];
 }
 
-type DataKey = Exclude<keyof LiveData, "errors" | "lastUpdate" | "servedBy" | "recentServers" | "connection" | "snapshot" | "timeline">;
+type DataKey = Exclude<
+  keyof LiveData,
+  "errors" | "lastUpdate" | "servedBy" | "recentServers" | "connection" | "snapshot" | "timeline"
+>;
 
 const POLL_MS = 5000;
 const HA_REFRESH_MS = 10000;
@@ -210,14 +225,27 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
         applySnapshot((prev) => {
           if (!prev) return null; // wait for the first full status
           let next: HaSnapshot = { ...prev };
-          if (h.leader) next = { ...next, leaderMember: h.leader.member ?? memberOf(h.leader.holder), leaderHolder: h.leader.holder ?? null, epoch: h.leader.epoch ?? null };
-          if (h.source) next = { ...next, sourceActive: h.source.active ?? next.sourceActive, sourceMode: h.source.mode ?? next.sourceMode };
+          if (h.leader)
+            next = {
+              ...next,
+              leaderMember: h.leader.member ?? memberOf(h.leader.holder),
+              leaderHolder: h.leader.holder ?? null,
+              epoch: h.leader.epoch ?? null,
+            };
+          if (h.source)
+            next = {
+              ...next,
+              sourceActive: h.source.active ?? next.sourceActive,
+              sourceMode: h.source.mode ?? next.sourceMode,
+            };
           if (h.alive || h.down) next = applyMembers(next, h.alive ?? [], h.down ?? []);
           return next;
         });
       } else if (name === "leader" && data) {
         const l = data as LeaderEvent;
-        applySnapshot((prev) => (prev ? { ...prev, leaderMember: memberOf(l.holder), leaderHolder: l.holder, epoch: l.epoch } : null));
+        applySnapshot((prev) =>
+          prev ? { ...prev, leaderMember: memberOf(l.holder), leaderHolder: l.holder, epoch: l.epoch } : null,
+        );
       } else if (name === "members" && data) {
         const m = data as MembersEvent;
         applySnapshot((prev) => (prev ? applyMembers(prev, m.alive ?? [], m.down ?? []) : null));

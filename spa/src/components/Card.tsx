@@ -1,8 +1,25 @@
 import type { ReactNode } from "react";
 
-export function Card({ title, children, className, right, testId, fixed }: { title?: ReactNode; children: ReactNode; className?: string; right?: ReactNode; testId?: string; fixed?: boolean }) {
+export function Card({
+  title,
+  children,
+  className,
+  right,
+  testId,
+  fixed,
+}: {
+  title?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  right?: ReactNode;
+  testId?: string;
+  fixed?: boolean;
+}) {
   return (
-    <section className={`flex min-w-0 ${fixed ? "shrink-0" : "min-h-0"} flex-col rounded-xl border border-slate-800 bg-slate-900/80 p-3 ${className ?? ""}`} data-testid={testId}>
+    <section
+      className={`flex min-w-0 ${fixed ? "shrink-0" : "min-h-0"} flex-col rounded-xl border border-slate-800 bg-slate-900/80 p-3 ${className ?? ""}`}
+      data-testid={testId}
+    >
       {title ? (
         <div className="mb-2 flex items-center justify-between gap-2">
           <h2 className="text-base font-bold text-slate-100">{title}</h2>
@@ -14,7 +31,21 @@ export function Card({ title, children, className, right, testId, fixed }: { tit
   );
 }
 
-export function KpiCard({ name, label, value, unit, sub, accent }: { name: string; label: string; value: string; unit?: string; sub?: ReactNode; accent: string }) {
+export function KpiCard({
+  name,
+  label,
+  value,
+  unit,
+  sub,
+  accent,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  unit?: string;
+  sub?: ReactNode;
+  accent: string;
+}) {
   return (
     <div className="rounded-xl border border-slate-800 bg-slate-900/80 p-3" data-testid={`kpi-${name}`}>
       <div className="flex items-center gap-2 text-sm font-semibold text-slate-300">

@@ -1,9 +1,12 @@
 // The HA panel: who served, who leads, member health, stream figures, last collections, timeline.
+import { memo } from "react";
 import type { ServedBy } from "../api/client";
 import type { HaStatus } from "../api/types";
 import { MEMBERS, SERVICES, memberHealth, type HaEvent, type HaSnapshot } from "../lib/ha";
+import { useNow } from "../hooks/useNow";
 import { formatAgo, formatKstTime } from "../lib/time";
 import { useI18n, type DictKey } from "../i18n";
+import { Ago } from "./Ago";
 
 const EVENT_KEY: Record<HaEvent["kind"], DictKey> = {
   initial: "evInitial",
@@ -31,22 +34,31 @@ function Section({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
-export function HaPanel({
+/** A member that served a response lately: green while it served in the last 15 s. */
+function RecentServer({ member, at }: { member: string; at: number }) {
+  const { lang } = useI18n();
+  const now = useNow(1000);
+  return (
+    <span className={now - at < 15000 ? "text-emerald-300" : "text-slate-500"}>
+      {member} · {formatAgo(at, now, lang)}
+    </span>
+  );
+}
+
+export const HaPanel = memo(function HaPanel({
   ha,
   snapshot,
   servedBy,
   recentServers,
   timeline,
-  now,
 }: {
   ha: HaStatus | null;
   snapshot: HaSnapshot | null;
   servedBy: ServedBy | null;
   recentServers: Record<string, number>;
   timeline: HaEvent[];
-  now: number;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const beats = new Map<string, string | null>();
   for (const m of ha?.members ?? []) for (const s of m.services) beats.set(`${m.member}/${s.service}`, s.lastBeat);
   const memberNames = [...new Set<string>([...MEMBERS, ...(ha?.members ?? []).map((m) => m.member)])].sort();
@@ -54,11 +66,23 @@ export function HaPanel({
   const epoch = snapshot?.epoch ?? ha?.leader?.epoch ?? null;
 
   return (
-    <div className="flex h-full flex-col overflow-y-auto text-sm" data-testid="ha-panel" id="ha-panel" aria-label={t("haPanel")}>
-      <div className="sticky top-0 z-10 border-b border-slate-800 bg-slate-900 px-3 py-2 text-base font-bold text-white">{t("haPanel")}</div>
+    <section
+      className="flex h-full flex-col overflow-y-auto text-sm"
+      data-testid="ha-panel"
+      id="ha-panel"
+      aria-label={t("haPanel")}
+    >
+      <div className="sticky top-0 z-10 border-b border-slate-800 bg-slate-900 px-3 py-2 text-base font-bold text-white">
+        {t("haPanel")}
+      </div>
 
       <Section title={t("servedBy")}>
-        <div data-testid="served-by" data-gateway={servedBy?.gateway ?? ""} data-data-api={servedBy?.dataApi ?? ""} className="text-base">
+        <div
+          data-testid="served-by"
+          data-gateway={servedBy?.gateway ?? ""}
+          data-data-api={servedBy?.dataApi ?? ""}
+          className="text-base"
+        >
           {servedBy ? (
             <>
               <span className="font-bold text-sky-300">{servedBy.gateway ?? "?"}</span>
@@ -75,9 +99,7 @@ export function HaPanel({
           {Object.entries(recentServers)
             .sort()
             .map(([m, at]) => (
-              <span key={m} className={now - at < 15000 ? "text-emerald-300" : "text-slate-500"}>
-                {m} · {formatAgo(at, now, lang)}
-              </span>
+              <RecentServer key={m} member={m} at={at} />
             ))}
         </div>
       </Section>
@@ -95,9 +117,13 @@ export function HaPanel({
             "—"
           )}
         </div>
-        {snapshot?.leaderHolder ?? ha?.leader?.holder ? <div className="truncate text-xs text-slate-500">{snapshot?.leaderHolder ?? ha?.leader?.holder}</div> : null}
+        {(snapshot?.leaderHolder ?? ha?.leader?.holder) ? (
+          <div className="truncate text-xs text-slate-500">{snapshot?.leaderHolder ?? ha?.leader?.holder}</div>
+        ) : null}
         <div className="mt-1 text-xs text-slate-400" data-testid="ha-source">
-          {t("source")}: <strong className="text-slate-200">{snapshot?.sourceActive ?? ha?.source?.active ?? "—"}</strong> ({t("mode")} {snapshot?.sourceMode ?? ha?.source?.mode ?? "—"})
+          {t("source")}:{" "}
+          <strong className="text-slate-200">{snapshot?.sourceActive ?? ha?.source?.active ?? "—"}</strong> ({t("mode")}{" "}
+          {snapshot?.sourceMode ?? ha?.source?.mode ?? "—"})
         </div>
       </Section>
 
@@ -106,12 +132,24 @@ export function HaPanel({
           {memberNames.map((m) => {
             const health = snapshot ? memberHealth(snapshot, m) : "unknown";
             const alive = health === "alive";
-            const border = alive ? "border-emerald-500/70" : health === "down" || health === "unknown" ? "border-red-500/70" : "border-amber-400/70";
+            const border = alive
+              ? "border-emerald-500/70"
+              : health === "down" || health === "unknown"
+                ? "border-red-500/70"
+                : "border-amber-400/70";
             return (
-              <div key={m} data-testid={`ha-member-${m}`} data-alive={alive ? "true" : "false"} data-health={health} className={`rounded-md border ${border} bg-slate-900 p-2`}>
+              <div
+                key={m}
+                data-testid={`ha-member-${m}`}
+                data-alive={alive ? "true" : "false"}
+                data-health={health}
+                className={`rounded-md border ${border} bg-slate-900 p-2`}
+              >
                 <div className="mb-1 flex items-center justify-between">
                   <strong className="text-white">{m}</strong>
-                  <span className={`text-xs font-bold ${alive ? "text-emerald-300" : health === "partial" ? "text-amber-300" : "text-red-400"}`}>
+                  <span
+                    className={`text-xs font-bold ${alive ? "text-emerald-300" : health === "partial" ? "text-amber-300" : "text-red-400"}`}
+                  >
                     {alive ? t("alive") : health === "partial" ? t("partial") : t("down")}
                   </span>
                 </div>
@@ -121,11 +159,23 @@ export function HaPanel({
                     const ok = snapshot?.services[key] === true;
                     const beat = beats.get(key) ?? null;
                     return (
-                      <li key={s} className="flex items-center gap-1.5 whitespace-nowrap text-xs" data-testid={`ha-service-${m}-${s}`} data-alive={ok ? "true" : "false"}>
+                      <li
+                        key={s}
+                        className="flex items-center gap-1.5 whitespace-nowrap text-xs"
+                        data-testid={`ha-service-${m}-${s}`}
+                        data-alive={ok ? "true" : "false"}
+                      >
                         <span className={`h-2 w-2 shrink-0 rounded-full ${ok ? "bg-emerald-400" : "bg-red-500"}`} />
                         <span className="text-slate-200">{s}</span>
-                        {leaderMember === m && s === "collector" ? <span className="rounded bg-amber-500/20 px-1 text-[10px] font-bold text-amber-300" title="leader">★</span> : null}
-                        <span className="ml-auto text-[11px] text-slate-500">{beat ? formatAgo(beat, now, lang) : ""}</span>
+                        {leaderMember === m && s === "collector" ? (
+                          <span
+                            className="rounded bg-amber-500/20 px-1 text-[10px] font-bold text-amber-300"
+                            title="leader"
+                          >
+                            ★
+                          </span>
+                        ) : null}
+                        <span className="ml-auto text-[11px] text-slate-500">{beat ? <Ago at={beat} /> : ""}</span>
                       </li>
                     );
                   })}
@@ -148,7 +198,11 @@ export function HaPanel({
           ).map(([k, v]) => (
             <div key={k} className="rounded bg-slate-900 px-1 py-1">
               <dt className="text-[11px] text-slate-400">{t(k)}</dt>
-              <dd className={`text-lg font-bold tabular-nums ${k === "deadLetters" && (v ?? 0) > 0 ? "text-red-400" : "text-white"}`}>{v ?? "—"}</dd>
+              <dd
+                className={`text-lg font-bold tabular-nums ${k === "deadLetters" && (v ?? 0) > 0 ? "text-red-400" : "text-white"}`}
+              >
+                {v ?? "—"}
+              </dd>
             </div>
           ))}
         </dl>
@@ -160,8 +214,10 @@ export function HaPanel({
             <li key={c.kind} className="flex items-center gap-2 text-xs">
               <span className={`h-2 w-2 rounded-full ${c.ok ? "bg-emerald-400" : "bg-red-500"}`} />
               <span className="w-16 font-semibold text-slate-200">{c.kind}</span>
-              <span className="tabular-nums text-slate-300">{c.at ? formatKstTime(c.at).replace(" KST", "") : t("never")}</span>
-              <span className="text-slate-500">{c.at ? formatAgo(c.at, now, lang) : ""}</span>
+              <span className="tabular-nums text-slate-300">
+                {c.at ? formatKstTime(c.at).replace(" KST", "") : t("never")}
+              </span>
+              <span className="text-slate-500">{c.at ? <Ago at={c.at} /> : ""}</span>
               <span className="ml-auto tabular-nums text-slate-400">{c.records ?? "—"}</span>
               {c.source ? <span className="text-slate-500">{c.source}</span> : null}
             </li>
@@ -173,7 +229,12 @@ export function HaPanel({
         <ol className="space-y-1" data-testid="ha-timeline">
           {timeline.length === 0 ? <li className="text-xs text-slate-500">{t("noEvents")}</li> : null}
           {timeline.map((e) => (
-            <li key={e.id} data-testid="ha-event" data-kind={e.kind} className={`border-l-4 ${EVENT_COLOR[e.kind]} bg-slate-900 px-2 py-1`}>
+            <li
+              key={e.id}
+              data-testid="ha-event"
+              data-kind={e.kind}
+              className={`border-l-4 ${EVENT_COLOR[e.kind]} bg-slate-900 px-2 py-1`}
+            >
               <div className="flex justify-between text-xs">
                 <strong className="text-slate-100">{t(EVENT_KEY[e.kind])}</strong>
                 <span className="tabular-nums text-slate-400">{formatKstTime(e.at)}</span>
@@ -183,6 +244,6 @@ export function HaPanel({
           ))}
         </ol>
       </Section>
-    </div>
+    </section>
   );
-}
+});

@@ -1,12 +1,19 @@
+import { memo } from "react";
 import type { ConnectionState } from "../lib/live";
 import type { HaStatus } from "../api/types";
-import { formatAgo, formatKstTime } from "../lib/time";
+import { formatKstTime } from "../lib/time";
 import { useI18n, type DictKey } from "../i18n";
+import { Ago } from "./Ago";
 
 /** Our own K-PaaS badge, drawn inline (no external logo file). */
 export function KPaasBadge() {
   return (
-    <span className="inline-flex items-center gap-1.5 rounded-lg border border-sky-500/60 bg-sky-950/60 px-2 py-1" aria-label="K-PaaS" data-testid="kpaas-badge">
+    <span
+      className="inline-flex items-center gap-1.5 rounded-lg border border-sky-500/60 bg-sky-950/60 px-2 py-1"
+      role="img"
+      aria-label="K-PaaS"
+      data-testid="kpaas-badge"
+    >
       <svg width="26" height="26" viewBox="0 0 32 32" aria-hidden="true">
         <polygon points="16,2 28,9 28,23 16,30 4,23 4,9" fill="#0ea5e9" stroke="#7dd3fc" strokeWidth="1.5" />
         <path d="M11 9v14M11 16l7-7M12.5 15l6.5 8" stroke="#f8fafc" strokeWidth="3" strokeLinecap="round" fill="none" />
@@ -17,13 +24,16 @@ export function KPaasBadge() {
 }
 
 const CONN_KEY: Record<ConnectionState, DictKey> = { live: "connLive", polling: "connPolling", offline: "connOffline" };
-const CONN_COLOR: Record<ConnectionState, string> = { live: "bg-emerald-500", polling: "bg-amber-400", offline: "bg-red-500" };
+const CONN_COLOR: Record<ConnectionState, string> = {
+  live: "bg-emerald-500",
+  polling: "bg-amber-400",
+  offline: "bg-red-500",
+};
 
-export function Header({
+export const Header = memo(function Header({
   ha,
   connection,
   lastUpdate,
-  now,
   onToggleLang,
   haOpen,
   onToggleHa,
@@ -31,7 +41,6 @@ export function Header({
   ha: HaStatus | null;
   connection: ConnectionState;
   lastUpdate: number | null;
-  now: number;
   onToggleLang: () => void;
   haOpen: boolean;
   onToggleHa: () => void;
@@ -49,10 +58,19 @@ export function Header({
         </div>
       </div>
       <div className="ml-auto flex flex-wrap items-center gap-2 text-sm">
-        <span className="rounded-md border border-slate-700 bg-slate-800 px-2 py-1" data-testid="source-mode" data-source={active ?? ""}>
+        <span
+          className="rounded-md border border-slate-700 bg-slate-800 px-2 py-1"
+          data-testid="source-mode"
+          data-source={active ?? ""}
+        >
           <span className="text-slate-400">{t("source")} </span>
           <strong className={active === "real" ? "text-emerald-300" : "text-sky-300"}>{active ?? "—"}</strong>
-          {mode ? <span className="text-slate-400"> ({t("mode")} {mode})</span> : null}
+          {mode ? (
+            <span className="text-slate-400">
+              {" "}
+              ({t("mode")} {mode})
+            </span>
+          ) : null}
         </span>
         <span
           className="inline-flex items-center gap-1.5 rounded-md border border-slate-700 bg-slate-800 px-2 py-1"
@@ -60,20 +78,35 @@ export function Header({
           data-state={connection}
           role="status"
         >
-          <span className={`h-2.5 w-2.5 rounded-full ${CONN_COLOR[connection]} ${connection === "live" ? "animate-pulse" : ""}`} />
+          <span
+            className={`h-2.5 w-2.5 rounded-full ${CONN_COLOR[connection]} ${connection === "live" ? "animate-pulse" : ""}`}
+          />
           {t(CONN_KEY[connection])}
         </span>
-        <span className="rounded-md border border-slate-700 bg-slate-800 px-2 py-1 tabular-nums" data-testid="last-update" data-ts={lastUpdate ?? ""}>
+        <span
+          className="rounded-md border border-slate-700 bg-slate-800 px-2 py-1 tabular-nums"
+          data-testid="last-update"
+          data-ts={lastUpdate ?? ""}
+        >
           <span className="text-slate-400">{t("lastUpdate")} </span>
           {lastUpdate ? (
             <>
-              {formatKstTime(lastUpdate)} <span className="text-slate-400">· {formatAgo(lastUpdate, now, lang)}</span>
+              {formatKstTime(lastUpdate)}{" "}
+              <span className="text-slate-400">
+                · <Ago at={lastUpdate} />
+              </span>
             </>
           ) : (
             "—"
           )}
         </span>
-        <button type="button" onClick={onToggleLang} data-testid="lang-toggle" className="rounded-md border border-slate-600 bg-slate-800 px-2.5 py-1 font-semibold hover:bg-slate-700" lang={lang === "ko" ? "en" : "ko"}>
+        <button
+          type="button"
+          onClick={onToggleLang}
+          data-testid="lang-toggle"
+          className="rounded-md border border-slate-600 bg-slate-800 px-2.5 py-1 font-semibold hover:bg-slate-700"
+          lang={lang === "ko" ? "en" : "ko"}
+        >
           {t("langToggle")}
         </button>
         <button
@@ -90,4 +123,4 @@ export function Header({
       </div>
     </header>
   );
-}
+});

@@ -2,8 +2,9 @@
 import type { Incident } from "../api/types";
 import { typeColor } from "../lib/colors";
 import { incidentTime } from "../lib/incidents";
-import { formatAgo, formatKstDateTime } from "../lib/time";
+import { formatKstDateTime } from "../lib/time";
 import { useI18n } from "../i18n";
+import { Ago } from "./Ago";
 
 export function TypeBadge({ type }: { type: string }) {
   const c = typeColor(type);
@@ -17,8 +18,8 @@ export function TypeBadge({ type }: { type: string }) {
   );
 }
 
-export function IncidentDetails({ incident, now }: { incident: Incident; now: number }) {
-  const { t, lang } = useI18n();
+export function IncidentDetails({ incident }: { incident: Incident }) {
+  const { t } = useI18n();
   const when = incidentTime(incident);
   return (
     <div className="incident-details min-w-[220px] max-w-[320px] text-slate-900" data-testid="incident-details">
@@ -30,9 +31,11 @@ export function IncidentDetails({ incident, now }: { incident: Incident; now: nu
         {incident.roadNM}
         {incident.direction ? ` · ${incident.direction}` : ""}
       </div>
-      <p className="my-1 text-sm" data-testid="incident-message">{incident.smsText}</p>
+      <p className="my-1 text-sm" data-testid="incident-message">
+        {incident.smsText}
+      </p>
       <div className="text-xs text-slate-600">
-        {t("occurred")}: {formatKstDateTime(when)} ({formatAgo(when, now, lang)})
+        {t("occurred")}: {formatKstDateTime(when)} (<Ago at={when} />)
       </div>
       {incident.processName ? (
         <div className="text-xs text-slate-600">

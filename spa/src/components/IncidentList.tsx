@@ -2,8 +2,9 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Incident } from "../api/types";
 import { incidentLatLng, incidentTime } from "../lib/incidents";
-import { formatAgo, formatKstTime } from "../lib/time";
+import { formatKstTime } from "../lib/time";
 import { useI18n } from "../i18n";
+import { Ago } from "./Ago";
 import { TypeBadge } from "./IncidentDetails";
 
 export const PAGE_SIZE = 50;
@@ -12,19 +13,17 @@ export function IncidentList({
   incidents,
   selectedId,
   onSelect,
-  now,
   pageSize = PAGE_SIZE,
 }: {
   incidents: readonly Incident[];
   selectedId: number | null;
   onSelect: (id: number) => void;
-  now: number;
   pageSize?: number;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const pages = Math.max(1, Math.ceil(incidents.length / pageSize));
   const [page, setPage] = useState(0);
-  const listRef = useRef<HTMLUListElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
 
   // keep the page in range; jump to the page holding the selection
   const selectedIndex = useMemo(
@@ -38,6 +37,7 @@ export function IncidentList({
     if (page > pages - 1) setPage(pages - 1);
   }, [page, pages]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on a page change too, which renders the selected row
   useEffect(() => {
     if (selectedId === null || !listRef.current) return;
     const el = listRef.current.querySelector<HTMLElement>(`[data-incident-id="${selectedId}"]`);
@@ -47,14 +47,20 @@ export function IncidentList({
   const rows = incidents.slice(page * pageSize, page * pageSize + pageSize);
   return (
     <div className="flex min-h-0 flex-1 flex-col">
-      <ul ref={listRef} role="listbox" aria-label={t("tabAccidents")} className="min-h-0 flex-1 space-y-1 overflow-y-auto pr-1" data-testid="accident-list">
-        {rows.length === 0 ? <li className="p-3 text-sm text-slate-400">{t("noData")}</li> : null}
+      <div
+        ref={listRef}
+        role="listbox"
+        aria-label={t("tabAccidents")}
+        className="min-h-0 flex-1 space-y-1 overflow-y-auto pr-1"
+        data-testid="accident-list"
+      >
+        {rows.length === 0 ? <p className="p-3 text-sm text-slate-400">{t("noData")}</p> : null}
         {rows.map((i) => {
           const selected = i.id === selectedId;
           const when = incidentTime(i);
           const mapped = incidentLatLng(i) !== null;
           return (
-            <li
+            <div
               key={i.id}
               role="option"
               aria-selected={selected ? "true" : "false"}
@@ -76,7 +82,7 @@ export function IncidentList({
                 <TypeBadge type={i.accType} />
                 <span className="truncate font-semibold text-slate-100">{i.accPointNM}</span>
                 <span className="ml-auto shrink-0 text-xs tabular-nums text-slate-400" title={formatKstTime(when)}>
-                  {formatKstTime(when).replace(" KST", "")} · {formatAgo(when, now, lang)}
+                  {formatKstTime(when).replace(" KST", "")} · <Ago at={when} />
                 </span>
               </div>
               <div className="mt-0.5 flex gap-2 text-xs text-slate-400">
@@ -86,19 +92,29 @@ export function IncidentList({
                 {!mapped ? <span className="text-amber-400">· {t("unmapped")}</span> : null}
               </div>
               <p className="mt-0.5 line-clamp-2 text-sm text-slate-200">{i.smsText}</p>
-            </li>
+            </div>
           );
         })}
-      </ul>
+      </div>
       {pages > 1 ? (
         <div className="mt-2 flex items-center justify-between text-sm text-slate-300" data-testid="accident-pager">
-          <button type="button" className="rounded bg-slate-800 px-3 py-1 disabled:opacity-40" disabled={page === 0} onClick={() => setPage((p) => Math.max(0, p - 1))}>
+          <button
+            type="button"
+            className="rounded bg-slate-800 px-3 py-1 disabled:opacity-40"
+            disabled={page === 0}
+            onClick={() => setPage((p) => Math.max(0, p - 1))}
+          >
             {t("prev")}
           </button>
           <span className="tabular-nums">
             {t("page")} {page + 1} / {pages}
           </span>
-          <button type="button" className="rounded bg-slate-800 px-3 py-1 disabled:opacity-40" disabled={page >= pages - 1} onClick={() => setPage((p) => Math.min(pages - 1, p + 1))}>
+          <button
+            type="button"
+            className="rounded bg-slate-800 px-3 py-1 disabled:opacity-40"
+            disabled={page >= pages - 1}
+            onClick={() => setPage((p) => Math.min(pages - 1, p + 1))}
+          >
             {t("next")}
           </button>
         </div>

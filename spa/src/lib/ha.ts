@@ -101,9 +101,13 @@ function leaderText(key: string): string {
  * Move from prev to next: the timeline events, and next carrying the last announced leader, so a
  * leaderless gap (lease expired, not yet taken) or a stale answer with a lower epoch adds nothing.
  */
-export function advance(prev: HaSnapshot | null, next: HaSnapshot, at: number): { snapshot: HaSnapshot; events: HaEvent[] } {
+export function advance(
+  prev: HaSnapshot | null,
+  next: HaSnapshot,
+  at: number,
+): { snapshot: HaSnapshot; events: HaEvent[] } {
   const events = diffSnapshots(prev, next, at);
-  const prevKey = prev ? prev.announced ?? leaderKey(prev) : null;
+  const prevKey = prev ? (prev.announced ?? leaderKey(prev)) : null;
   const nextKey = leaderKey(next);
   const announced = nextKey !== null && epochOf(nextKey) >= epochOf(prevKey) ? nextKey : prevKey;
   return { snapshot: { ...next, announced }, events };
@@ -152,7 +156,13 @@ export function diffSnapshots(prev: HaSnapshot | null, next: HaSnapshot, at: num
     out.push(ev(at, kind, detail, m));
   }
   if (next.sourceActive !== null && prev.sourceActive !== null && next.sourceActive !== prev.sourceActive) {
-    out.push(ev(at, "source", `${prev.sourceActive} → ${next.sourceActive}${next.sourceMode ? ` (mode ${next.sourceMode})` : ""}`));
+    out.push(
+      ev(
+        at,
+        "source",
+        `${prev.sourceActive} → ${next.sourceActive}${next.sourceMode ? ` (mode ${next.sourceMode})` : ""}`,
+      ),
+    );
   }
   return out;
 }

@@ -22,7 +22,8 @@ export function filterIncidents(list: readonly Incident[], f: IncidentFilter): I
     if (f.type && (i.accType ?? "").trim() !== f.type) return false;
     if (f.direction && (i.direction ?? "").trim() !== f.direction) return false;
     if (q) {
-      const hay = `${i.accPointNM ?? ""} ${i.smsText ?? ""} ${i.roadNM ?? ""} ${i.accType ?? ""} ${i.direction ?? ""}`.toLowerCase();
+      const hay =
+        `${i.accPointNM ?? ""} ${i.smsText ?? ""} ${i.roadNM ?? ""} ${i.accType ?? ""} ${i.direction ?? ""}`.toLowerCase();
       if (!hay.includes(q)) return false;
     }
     return true;
@@ -39,7 +40,7 @@ export function distinctValues(list: readonly Incident[], pick: (i: Incident) =>
 }
 
 export function incidentTime(i: Incident): string {
-  return i.occurredAt ?? i.createdAt;
+  return i.occurredAt || i.createdAt;
 }
 
 export interface HourBucket {

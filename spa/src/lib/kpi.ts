@@ -32,7 +32,7 @@ export function computeKpis(
   let total = 0;
   for (const r of summary ?? []) {
     const n = r.totalSections || 0;
-    if (Number.isFinite(r.avgSpeed) && n > 0) {
+    if (r.avgSpeed !== null && Number.isFinite(r.avgSpeed) && n > 0) {
       speedSum += r.avgSpeed * n;
       speedWeight += n;
     }

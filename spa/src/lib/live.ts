@@ -1,12 +1,6 @@
 // Which resources to refetch for which server-sent event.
 
-export type Resource =
-  | "accidents"
-  | "stats"
-  | "tollgates"
-  | "roadStatus"
-  | "roadSummary"
-  | "ha";
+export type Resource = "accidents" | "stats" | "tollgates" | "roadStatus" | "roadSummary" | "ha";
 
 export const RESOURCE_URLS: Record<Resource, string> = {
   accidents: "/api/accidents/latest?limit=1000",

@@ -1,4 +1,4 @@
-import type { LineFeature, RoadStatus, RouteSummary, SectionProps } from "../api/types";
+import type { RoadStatus, RouteSummary, SectionFeature } from "../api/types";
 import { normaliseGrade, type Grade } from "./colors";
 
 export interface JoinedSection {
@@ -7,7 +7,7 @@ export interface JoinedSection {
   routeNo: string;
   routeName: string;
   direction: string;
-  coordinates: LineFeature<SectionProps>["geometry"]["coordinates"];
+  coordinates: SectionFeature["geometry"]["coordinates"];
   status: RoadStatus | null;
   grade: Grade;
 }
@@ -16,10 +16,7 @@ export interface JoinedSection {
  * Join section geometry with road status on conzoneId. Where both carry a direction they must agree
  * (a reading of one carriageway never colours the other); a side without a direction matches any.
  */
-export function joinSections(
-  sections: readonly LineFeature<SectionProps>[],
-  status: readonly RoadStatus[],
-): JoinedSection[] {
+export function joinSections(sections: readonly SectionFeature[], status: readonly RoadStatus[]): JoinedSection[] {
   const byKey = new Map<string, RoadStatus>();
   const byId = new Map<string, RoadStatus>();
   for (const s of status) {
@@ -74,7 +71,13 @@ export function routeCards(sections: readonly JoinedSection[]): RouteCard[] {
     let e = m.get(s.routeNo);
     if (!e) {
       e = {
-        card: { routeNo: s.routeNo, routeName: s.routeName, counts: { 0: 0, 1: 0, 2: 0, 3: 0 }, total: 0, avgSpeed: null },
+        card: {
+          routeNo: s.routeNo,
+          routeName: s.routeName,
+          counts: { 0: 0, 1: 0, 2: 0, 3: 0 },
+          total: 0,
+          avgSpeed: null,
+        },
         speedSum: 0,
         speedN: 0,
       };
@@ -82,7 +85,7 @@ export function routeCards(sections: readonly JoinedSection[]): RouteCard[] {
     }
     e.card.counts[s.grade] += 1;
     e.card.total += 1;
-    if (s.status && Number.isFinite(s.status.speed) && s.status.speed >= 0) {
+    if (s.status && s.status.speed !== null && Number.isFinite(s.status.speed) && s.status.speed >= 0) {
       e.speedSum += s.status.speed;
       e.speedN += 1;
     }

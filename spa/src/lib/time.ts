@@ -46,11 +46,7 @@ export function formatKstDateTime(v: string | number | Date | null | undefined):
 }
 
 /** "n초 전" / "n s ago" (and minutes / hours past 60). */
-export function formatAgo(
-  v: string | number | Date | null | undefined,
-  now: number,
-  lang: Lang,
-): string {
+export function formatAgo(v: string | number | Date | null | undefined, now: number, lang: Lang): string {
   const d = toDate(v);
   if (!d) return "—";
   const s = Math.max(0, Math.round((now - d.getTime()) / 1000));

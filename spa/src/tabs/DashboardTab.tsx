@@ -1,5 +1,6 @@
-import { useMemo } from "react";
+import { memo, useMemo } from "react";
 import type { LiveData } from "../api/useLiveData";
+import { Ago } from "../components/Ago";
 import { Card, KpiCard } from "../components/Card";
 import { BarList } from "../components/charts/BarList";
 import { StackBar } from "../components/charts/Donut";
@@ -10,26 +11,46 @@ import { GRADE_COLORS, INCIDENT_TYPES, typeColor, volumeColor } from "../lib/col
 import { busiestTollgates, computeKpis, countByType } from "../lib/kpi";
 import { incidentLatLng, incidentTime } from "../lib/incidents";
 import { routesBySpeed } from "../lib/road";
-import { formatAgo, formatKstTime } from "../lib/time";
+import { formatKstTime } from "../lib/time";
 import { useI18n } from "../i18n";
 
 function fmt(n: number | null, digits = 0): string {
-  return n === null ? "—" : n.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  return n === null
+    ? "—"
+    : n.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-export function DashboardTab({ data, now, onOpenIncident }: { data: LiveData; now: number; onOpenIncident: (id: number) => void }) {
+export type DashboardTabProps = Pick<
+  LiveData,
+  "accidents" | "stats" | "tollgates" | "roadSummary" | "network" | "outline"
+> & {
+  onOpenIncident: (id: number) => void;
+};
+
+export const DashboardTab = memo(function DashboardTab({
+  accidents,
+  stats,
+  tollgates,
+  roadSummary,
+  network,
+  outline,
+  onOpenIncident,
+}: DashboardTabProps) {
   const { t, lang } = useI18n();
-  const incidents = data.accidents ?? [];
-  const k = useMemo(() => computeKpis(data.accidents, data.tollgates, data.roadSummary), [data.accidents, data.tollgates, data.roadSummary]);
+  const incidents = accidents ?? [];
+  const k = useMemo(() => computeKpis(accidents, tollgates, roadSummary), [accidents, tollgates, roadSummary]);
   const unmapped = useMemo(() => incidents.filter((i) => incidentLatLng(i) === null).length, [incidents]);
   const typeItems = useMemo(() => {
     const m = countByType(incidents);
-    const keys = [...INCIDENT_TYPES.filter((x) => m.has(x)), ...[...m.keys()].filter((x) => !(INCIDENT_TYPES as readonly string[]).includes(x))];
+    const keys = [
+      ...INCIDENT_TYPES.filter((x) => m.has(x)),
+      ...[...m.keys()].filter((x) => !(INCIDENT_TYPES as readonly string[]).includes(x)),
+    ];
     return keys.map((key) => ({ key, label: key, value: m.get(key) ?? 0, color: typeColor(key) }));
   }, [incidents]);
-  const top = useMemo(() => busiestTollgates(data.tollgates ?? [], 10), [data.tollgates]);
+  const top = useMemo(() => busiestTollgates(tollgates ?? [], 10), [tollgates]);
   const topMax = top[0]?.latestTrafficAmount ?? 1;
-  const routes = useMemo(() => routesBySpeed(data.roadSummary ?? []), [data.roadSummary]);
+  const routes = useMemo(() => routesBySpeed(roadSummary ?? []), [roadSummary]);
   const loading = (v: unknown) => (v === null ? "…" : undefined);
 
   return (
@@ -38,40 +59,76 @@ export function DashboardTab({ data, now, onOpenIncident }: { data: LiveData; no
         <KpiCard
           name="incidents"
           label={t("kpiIncidents")}
-          value={loading(data.accidents) ?? fmt(k.activeIncidents)}
+          value={loading(accidents) ?? fmt(k.activeIncidents)}
           unit={t("count")}
           accent="#ef4444"
-          sub={data.stats ? `24h · ${lang === "ko" ? "오늘" : "today"} ${data.stats.todayAccidents}` : undefined}
+          sub={stats ? `24h · ${lang === "ko" ? "오늘" : "today"} ${stats.todayAccidents}` : undefined}
         />
-        <KpiCard name="tollgates" label={t("kpiTollgates")} value={loading(data.tollgates) ?? fmt(k.tollgatesReporting)} accent="#38bdf8" sub={data.tollgates ? `/ ${data.tollgates.length}` : undefined} />
-        <KpiCard name="routes" label={t("kpiRoutes")} value={loading(data.roadSummary) ?? fmt(k.routes)} accent="#a855f7" sub={`${k.totalSections.toLocaleString()} ${t("sections")}`} />
-        <KpiCard name="avg-speed" label={t("kpiAvgSpeed")} value={loading(data.roadSummary) ?? fmt(k.avgSpeed, 1)} unit={t("kmh")} accent="#22c55e" />
-        <KpiCard name="smooth" label={t("kpiSmooth")} value={loading(data.roadSummary) ?? fmt(k.smoothPct, 1)} unit="%" accent={GRADE_COLORS[1]} />
+        <KpiCard
+          name="tollgates"
+          label={t("kpiTollgates")}
+          value={loading(tollgates) ?? fmt(k.tollgatesReporting)}
+          accent="#38bdf8"
+          sub={tollgates ? `/ ${tollgates.length}` : undefined}
+        />
+        <KpiCard
+          name="routes"
+          label={t("kpiRoutes")}
+          value={loading(roadSummary) ?? fmt(k.routes)}
+          accent="#a855f7"
+          sub={`${k.totalSections.toLocaleString()} ${t("sections")}`}
+        />
+        <KpiCard
+          name="avg-speed"
+          label={t("kpiAvgSpeed")}
+          value={loading(roadSummary) ?? fmt(k.avgSpeed, 1)}
+          unit={t("kmh")}
+          accent="#22c55e"
+        />
+        <KpiCard
+          name="smooth"
+          label={t("kpiSmooth")}
+          value={loading(roadSummary) ?? fmt(k.smoothPct, 1)}
+          unit="%"
+          accent={GRADE_COLORS[1]}
+        />
       </div>
 
-      <Card title={t("miniMap")} className="min-h-[360px] lg:col-span-5" right={<span className="text-xs text-slate-400">{unmapped > 0 ? `${t("unmapped")} ${unmapped}` : ""}</span>}>
+      <Card
+        title={t("miniMap")}
+        className="min-h-[360px] lg:col-span-5"
+        right={<span className="text-xs text-slate-400">{unmapped > 0 ? `${t("unmapped")} ${unmapped}` : ""}</span>}
+      >
         <div className="min-h-[300px] flex-1 overflow-hidden rounded-lg">
-          <BaseMap network={data.network} outline={data.outline}>
-            <IncidentLayer incidents={incidents} now={now} radius={6} onSelect={onOpenIncident} popups={false} />
+          <BaseMap network={network} outline={outline}>
+            <IncidentLayer incidents={incidents} radius={6} onSelect={onOpenIncident} popups={false} />
           </BaseMap>
         </div>
       </Card>
 
       <div className="grid min-h-0 min-w-0 gap-3 lg:col-span-3">
         <Card title={t("byType")}>
-          {typeItems.length ? <BarList items={typeItems} unit={t("count")} testId="by-type" /> : <p className="text-sm text-slate-400">{t("noData")}</p>}
+          {typeItems.length ? (
+            <BarList items={typeItems} unit={t("count")} testId="by-type" />
+          ) : (
+            <p className="text-sm text-slate-400">{t("noData")}</p>
+          )}
         </Card>
         <Card title={t("latestIncidents")} className="min-h-0">
           <ul className="space-y-1.5 overflow-y-auto" data-testid="latest-incidents">
             {incidents.slice(0, 5).map((i) => (
               <li key={i.id}>
-                <button type="button" className="w-full rounded px-1 py-0.5 text-left hover:bg-slate-800" onClick={() => onOpenIncident(i.id)}>
+                <button
+                  type="button"
+                  className="w-full rounded px-1 py-0.5 text-left hover:bg-slate-800"
+                  onClick={() => onOpenIncident(i.id)}
+                >
                   <div className="flex items-center gap-2">
                     <TypeBadge type={i.accType} />
                     <span className="min-w-0 truncate text-sm font-semibold">{i.accPointNM}</span>
                   </div>
                   <div className="text-xs text-slate-400">
-                    {i.roadNM} · {formatKstTime(incidentTime(i)).replace(" KST", "")} · {formatAgo(incidentTime(i), now, lang)}
+                    {i.roadNM} · {formatKstTime(incidentTime(i)).replace(" KST", "")} · <Ago at={incidentTime(i)} />
                   </div>
                 </button>
               </li>
@@ -100,7 +157,9 @@ export function DashboardTab({ data, now, onOpenIncident }: { data: LiveData; no
           {routes.map((r) => (
             <li key={r.routeNo}>
               <div className="flex items-baseline justify-between gap-2 text-sm">
-                <span className="min-w-0 truncate font-semibold" title={r.routeName}>{r.routeName}</span>
+                <span className="min-w-0 truncate font-semibold" title={r.routeName}>
+                  {r.routeName}
+                </span>
                 <span className="shrink-0 whitespace-nowrap tabular-nums font-bold">
                   {fmt(r.avgSpeed, 1)} <span className="text-xs font-normal text-slate-400">{t("kmh")}</span>
                 </span>
@@ -113,9 +172,15 @@ export function DashboardTab({ data, now, onOpenIncident }: { data: LiveData; no
                 ]}
               />
               <div className="mt-0.5 flex gap-2 text-[11px] tabular-nums text-slate-400">
-                <span style={{ color: GRADE_COLORS[1] }}>{t("grade1")} {r.smoothSections}</span>
-                <span style={{ color: GRADE_COLORS[2] }}>{t("grade2")} {r.slowSections}</span>
-                <span style={{ color: GRADE_COLORS[3] }}>{t("grade3")} {r.congestedSections}</span>
+                <span style={{ color: GRADE_COLORS[1] }}>
+                  {t("grade1")} {r.smoothSections}
+                </span>
+                <span style={{ color: GRADE_COLORS[2] }}>
+                  {t("grade2")} {r.slowSections}
+                </span>
+                <span style={{ color: GRADE_COLORS[3] }}>
+                  {t("grade3")} {r.congestedSections}
+                </span>
               </div>
             </li>
           ))}
@@ -124,4 +189,4 @@ export function DashboardTab({ data, now, onOpenIncident }: { data: LiveData; no
       </Card>
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from "react";
+import { memo, useCallback, useMemo, useState } from "react";
 import { FIELD_CLASS, FilterSelect } from "../components/FilterSelect";
 import type { LiveData } from "../api/useLiveData";
 import { Card } from "../components/Card";
@@ -7,13 +7,29 @@ import { IncidentList } from "../components/IncidentList";
 import { BaseMap } from "../components/map/BaseMap";
 import { IncidentLayer, type FlyRequest } from "../components/map/IncidentLayer";
 import { INCIDENT_TYPES, OTHER_TYPE_COLOR, TYPE_COLORS } from "../lib/colors";
-import { bucketByHour, distinctValues, EMPTY_FILTER, filterIncidents, incidentLatLng, type IncidentFilter } from "../lib/incidents";
+import {
+  bucketByHour,
+  distinctValues,
+  EMPTY_FILTER,
+  filterIncidents,
+  incidentLatLng,
+  type IncidentFilter,
+} from "../lib/incidents";
 import { useI18n } from "../i18n";
 
+export type IncidentsTabProps = Pick<LiveData, "accidents" | "network" | "outline"> & {
+  /** the incident to select (and fly to) on open, e.g. one clicked on the dashboard */
+  initialSelected: number | null;
+};
 
-export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; now: number; initialSelected: number | null }) {
+export const IncidentsTab = memo(function IncidentsTab({
+  accidents,
+  network,
+  outline,
+  initialSelected,
+}: IncidentsTabProps) {
   const { t } = useI18n();
-  const all = data.accidents ?? [];
+  const all = accidents ?? [];
   const [filter, setFilter] = useState<IncidentFilter>(EMPTY_FILTER);
   const [selectedId, setSelectedId] = useState<number | null>(initialSelected);
   const [fly, setFly] = useState<FlyRequest | null>(initialSelected !== null ? { id: initialSelected, seq: 1 } : null);
@@ -23,9 +39,15 @@ export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; n
   const routes = useMemo(() => distinctValues(all, (i) => i.roadNM), [all]);
   const types = useMemo(() => {
     const present = distinctValues(all, (i) => i.accType);
-    return [...INCIDENT_TYPES.filter((x) => present.includes(x)), ...present.filter((x) => !(INCIDENT_TYPES as readonly string[]).includes(x))];
+    return [
+      ...INCIDENT_TYPES.filter((x) => present.includes(x)),
+      ...present.filter((x) => !(INCIDENT_TYPES as readonly string[]).includes(x)),
+    ];
   }, [all]);
-  const directions = useMemo(() => distinctValues(filter.route ? all.filter((i) => i.roadNM === filter.route) : all, (i) => i.direction), [all, filter.route]);
+  const directions = useMemo(
+    () => distinctValues(filter.route ? all.filter((i) => i.roadNM === filter.route) : all, (i) => i.direction),
+    [all, filter.route],
+  );
   const buckets = useMemo(() => bucketByHour(filtered), [filtered]);
 
   const selectFromList = useCallback((id: number) => {
@@ -40,8 +62,8 @@ export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; n
     <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 lg:grid-cols-[minmax(0,1.5fr)_minmax(380px,1fr)]">
       <Card className="min-h-[420px]" title={t("tabAccidents")} right={<Legend />}>
         <div className="min-h-[360px] flex-1 overflow-hidden rounded-lg">
-          <BaseMap network={data.network} outline={data.outline}>
-            <IncidentLayer incidents={filtered} selectedId={selectedId} onSelect={selectFromMap} fly={fly} now={now} />
+          <BaseMap network={network} outline={outline}>
+            <IncidentLayer incidents={filtered} selectedId={selectedId} onSelect={selectFromMap} fly={fly} />
           </BaseMap>
         </div>
       </Card>
@@ -49,9 +71,30 @@ export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; n
       <div className="flex min-h-0 flex-col gap-3">
         <Card fixed>
           <div className="grid grid-cols-2 gap-2 md:grid-cols-4 lg:grid-cols-2 2xl:grid-cols-4">
-            <FilterSelect label={t("filterRoute")} value={filter.route} options={routes} allLabel={t("all")} onChange={(route) => set({ route, direction: "" })} testId="filter-route" />
-            <FilterSelect label={t("filterType")} value={filter.type} options={types} allLabel={t("all")} onChange={(type) => set({ type })} testId="filter-type" />
-            <FilterSelect label={t("filterDirection")} value={filter.direction} options={directions} allLabel={t("all")} onChange={(direction) => set({ direction })} testId="filter-direction" />
+            <FilterSelect
+              label={t("filterRoute")}
+              value={filter.route}
+              options={routes}
+              allLabel={t("all")}
+              onChange={(route) => set({ route, direction: "" })}
+              testId="filter-route"
+            />
+            <FilterSelect
+              label={t("filterType")}
+              value={filter.type}
+              options={types}
+              allLabel={t("all")}
+              onChange={(type) => set({ type })}
+              testId="filter-type"
+            />
+            <FilterSelect
+              label={t("filterDirection")}
+              value={filter.direction}
+              options={directions}
+              allLabel={t("all")}
+              onChange={(direction) => set({ direction })}
+              testId="filter-direction"
+            />
             <label className="flex flex-col text-xs text-slate-400">
               {t("search")}
               <input
@@ -87,15 +130,15 @@ export function IncidentsTab({ data, now, initialSelected }: { data: LiveData; n
           </div>
         </Card>
         <Card title={t("typeOverTime")} fixed>
-          <HourlyStack buckets={buckets} types={types} height={110} />
+          <HourlyStack buckets={buckets} types={types} label={t("typeOverTime")} height={110} />
         </Card>
         <Card className="min-h-[300px] flex-1">
-          <IncidentList incidents={filtered} selectedId={selectedId} onSelect={selectFromList} now={now} />
+          <IncidentList incidents={filtered} selectedId={selectedId} onSelect={selectFromList} />
         </Card>
       </div>
     </div>
   );
-}
+});
 
 function Legend() {
   const { t } = useI18n();
@@ -114,4 +157,3 @@ function Legend() {
     </div>
   );
 }
-

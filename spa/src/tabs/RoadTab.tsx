@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import { FIELD_CLASS } from "../components/FilterSelect";
 import type { LiveData } from "../api/useLiveData";
 import { Card } from "../components/Card";
@@ -9,18 +9,22 @@ import { GRADE_COLORS } from "../lib/colors";
 import { gradeCounts, joinSections, routeCards } from "../lib/road";
 import { useI18n } from "../i18n";
 
+export type RoadTabProps = Pick<LiveData, "sections" | "roadStatus" | "network" | "outline">;
 
-export function RoadTab({ data }: { data: LiveData }) {
+export const RoadTab = memo(function RoadTab({ sections, roadStatus, network, outline }: RoadTabProps) {
   const { t } = useI18n();
   const [route, setRoute] = useState("");
   const [direction, setDirection] = useState("");
-  const joined = useMemo(() => joinSections(data.sections?.features ?? [], data.roadStatus ?? []), [data.sections, data.roadStatus]);
+  const joined = useMemo(() => joinSections(sections?.features ?? [], roadStatus ?? []), [sections, roadStatus]);
   const routes = useMemo(() => {
     const m = new Map<string, string>();
     for (const s of joined) m.set(s.routeNo, s.routeName);
     return [...m.entries()].sort((a, b) => a[0].localeCompare(b[0]));
   }, [joined]);
-  const filtered = useMemo(() => joined.filter((s) => (!route || s.routeNo === route) && (!direction || s.direction === direction)), [joined, route, direction]);
+  const filtered = useMemo(
+    () => joined.filter((s) => (!route || s.routeNo === route) && (!direction || s.direction === direction)),
+    [joined, route, direction],
+  );
   const counts = useMemo(() => gradeCounts(filtered), [filtered]);
   const cards = useMemo(() => routeCards(filtered), [filtered]);
 
@@ -43,7 +47,12 @@ export function RoadTab({ data }: { data: LiveData }) {
         <div className="mb-2 flex flex-wrap gap-2">
           <label className="flex items-center gap-1.5 text-xs text-slate-400">
             {t("filterRoute")}
-            <select className={FIELD_CLASS} value={route} onChange={(e) => setRoute(e.target.value)} data-testid="road-filter-route">
+            <select
+              className={FIELD_CLASS}
+              value={route}
+              onChange={(e) => setRoute(e.target.value)}
+              data-testid="road-filter-route"
+            >
               <option value="">{t("all")}</option>
               {routes.map(([no, name]) => (
                 <option key={no} value={no}>
@@ -54,7 +63,12 @@ export function RoadTab({ data }: { data: LiveData }) {
           </label>
           <label className="flex items-center gap-1.5 text-xs text-slate-400">
             {t("filterDirection")}
-            <select className={FIELD_CLASS} value={direction} onChange={(e) => setDirection(e.target.value)} data-testid="road-filter-direction">
+            <select
+              className={FIELD_CLASS}
+              value={direction}
+              onChange={(e) => setDirection(e.target.value)}
+              data-testid="road-filter-direction"
+            >
               <option value="">{t("all")}</option>
               <option value="E">{t("dirE")}</option>
               <option value="S">{t("dirS")}</option>
@@ -65,7 +79,7 @@ export function RoadTab({ data }: { data: LiveData }) {
           </span>
         </div>
         <div className="min-h-[340px] flex-1 overflow-hidden rounded-lg">
-          <BaseMap network={data.network} outline={data.outline} faintNetwork>
+          <BaseMap network={network} outline={outline} faintNetwork>
             <RoadLayer sections={filtered} />
           </BaseMap>
         </div>
@@ -73,39 +87,55 @@ export function RoadTab({ data }: { data: LiveData }) {
       <Card title={t("routeSummary")} className="min-h-0">
         <ul className="grid min-h-0 grid-cols-1 gap-2 overflow-y-auto pr-1 sm:grid-cols-2" data-testid="route-cards">
           {cards.map((c) => (
-            <li
-              key={c.routeNo}
-              data-testid="route-card"
-              data-route-no={c.routeNo}
-              className={`flex cursor-pointer items-center gap-3 rounded-lg border p-2 ${route === c.routeNo ? "border-sky-400 bg-slate-800" : "border-slate-800 bg-slate-900 hover:bg-slate-800"}`}
-              onClick={() => setRoute((r) => (r === c.routeNo ? "" : c.routeNo))}
-            >
-              <Donut
-                size={78}
-                stroke={11}
-                center={c.avgSpeed === null ? "—" : c.avgSpeed.toFixed(0)}
-                sub="km/h"
-                slices={([1, 2, 3, 0] as const).map((g) => ({ key: String(g), label: t(`grade${g}`), value: c.counts[g], color: GRADE_COLORS[g] }))}
-              />
-              <div className="min-w-0 flex-1">
-                <div className="truncate font-bold text-white">{c.routeName}</div>
-                <div className="text-xs text-slate-400">
-                  {c.routeNo} · {c.total} {t("sections")}
-                </div>
-                <div className="mt-1 flex flex-wrap gap-x-2.5 text-sm font-semibold tabular-nums" data-testid="route-card-counts">
-                  {([1, 2, 3, 0] as const).map((g) => (
-                    <span key={g} className="inline-flex items-center gap-1" title={t(`grade${g}`)} style={{ color: GRADE_COLORS[g] }}>
-                      <span className="h-2 w-2 rounded-full" style={{ backgroundColor: GRADE_COLORS[g] }} />
-                      {c.counts[g]}
-                    </span>
-                  ))}
-                </div>
-              </div>
+            <li key={c.routeNo} data-testid="route-card" data-route-no={c.routeNo}>
+              <button
+                type="button"
+                aria-pressed={route === c.routeNo ? "true" : "false"}
+                className={`flex w-full items-center gap-3 rounded-lg border p-2 text-left ${route === c.routeNo ? "border-sky-400 bg-slate-800" : "border-slate-800 bg-slate-900 hover:bg-slate-800"}`}
+                onClick={() => setRoute((r) => (r === c.routeNo ? "" : c.routeNo))}
+              >
+                <Donut
+                  size={78}
+                  stroke={11}
+                  center={c.avgSpeed === null ? "—" : c.avgSpeed.toFixed(0)}
+                  sub="km/h"
+                  slices={([1, 2, 3, 0] as const).map((g) => ({
+                    key: String(g),
+                    label: t(`grade${g}`),
+                    value: c.counts[g],
+                    color: GRADE_COLORS[g],
+                  }))}
+                />
+                <span className="block min-w-0 flex-1">
+                  <span className="block truncate font-bold text-white">{c.routeName}</span>
+                  <span className="block text-xs text-slate-400">
+                    {c.routeNo} · {c.total} {t("sections")}
+                  </span>
+                  <span
+                    className="mt-1 flex flex-wrap gap-x-2.5 text-sm font-semibold tabular-nums"
+                    data-testid="route-card-counts"
+                  >
+                    {([1, 2, 3, 0] as const).map((g) => (
+                      <span
+                        key={g}
+                        className="inline-flex items-center gap-1"
+                        title={t(`grade${g}`)}
+                        style={{ color: GRADE_COLORS[g] }}
+                      >
+                        <span className="h-2 w-2 rounded-full" style={{ backgroundColor: GRADE_COLORS[g] }} />
+                        {c.counts[g]}
+                      </span>
+                    ))}
+                  </span>
+                </span>
+              </button>
             </li>
           ))}
-          {cards.length === 0 ? <li className="text-sm text-slate-400">{data.sections === null ? t("loading") : t("noData")}</li> : null}
+          {cards.length === 0 ? (
+            <li className="text-sm text-slate-400">{sections === null ? t("loading") : t("noData")}</li>
+          ) : null}
         </ul>
       </Card>
     </div>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { memo, useMemo, useState } from "react";
 import type { LiveData } from "../api/useLiveData";
 import { Card } from "../components/Card";
 import { SeriesChart } from "../components/charts/SeriesChart";
@@ -9,24 +9,35 @@ import { toLatLng } from "../lib/geo";
 import { formatKstTime } from "../lib/time";
 import { useI18n } from "../i18n";
 
-export function TollgatesTab({ data }: { data: LiveData }) {
+export type TollgatesTabProps = Pick<LiveData, "tollgates" | "network" | "outline">;
+
+export const TollgatesTab = memo(function TollgatesTab({ tollgates, network, outline }: TollgatesTabProps) {
   const { t } = useI18n();
-  const tollgates = data.tollgates ?? [];
+  const list = tollgates ?? [];
   const [selected, setSelected] = useState<string | null>(null);
   const [flySeq, setFlySeq] = useState(0);
   const [query, setQuery] = useState("");
 
   const ranked = useMemo(
-    () => tollgates.filter((tg) => typeof tg.latestTrafficAmount === "number").slice().sort((a, b) => (b.latestTrafficAmount ?? 0) - (a.latestTrafficAmount ?? 0)),
-    [tollgates],
+    () =>
+      list
+        .filter((tg) => typeof tg.latestTrafficAmount === "number")
+        .slice()
+        .sort((a, b) => (b.latestTrafficAmount ?? 0) - (a.latestTrafficAmount ?? 0)),
+    [list],
   );
   const max = ranked[0]?.latestTrafficAmount ?? 1;
   const shown = useMemo(() => {
     const q = query.trim().toLowerCase();
-    const list = q ? ranked.filter((tg) => `${tg.unitName} ${tg.routeName ?? ""} ${tg.unitCode}`.toLowerCase().includes(q)) : ranked;
+    const list = q
+      ? ranked.filter((tg) => `${tg.unitName} ${tg.routeName ?? ""} ${tg.unitCode}`.toLowerCase().includes(q))
+      : ranked;
     return list.slice(0, 100);
   }, [ranked, query]);
-  const current = useMemo(() => tollgates.find((tg) => tg.unitCode === (selected ?? ranked[0]?.unitCode)) ?? null, [tollgates, selected, ranked]);
+  const current = useMemo(
+    () => list.find((tg) => tg.unitCode === (selected ?? ranked[0]?.unitCode)) ?? null,
+    [list, selected, ranked],
+  );
   const series = useMemo(
     () =>
       (current?.series ?? [])
@@ -45,8 +56,13 @@ export function TollgatesTab({ data }: { data: LiveData }) {
     <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 lg:grid-cols-[minmax(0,1.5fr)_minmax(380px,1fr)]">
       <Card className="min-h-[420px]" title={t("tabTollgates")} right={<VolumeLegend max={max} />}>
         <div className="min-h-[360px] flex-1 overflow-hidden rounded-lg">
-          <BaseMap network={data.network} outline={data.outline}>
-            <TollgateLayer tollgates={tollgates} selected={current?.unitCode ?? null} onSelect={(c) => pick(c, false)} flySeq={flySeq} />
+          <BaseMap network={network} outline={outline}>
+            <TollgateLayer
+              tollgates={list}
+              selected={current?.unitCode ?? null}
+              onSelect={(c) => pick(c, false)}
+              flySeq={flySeq}
+            />
           </BaseMap>
         </div>
       </Card>
@@ -55,26 +71,47 @@ export function TollgatesTab({ data }: { data: LiveData }) {
           fixed
           testId="tollgate-detail"
           title={current ? `${current.unitName} · ${t("tollgateSeries")}` : t("tollgateSeries")}
-          right={current ? <span className="text-xs text-slate-400">#{rankOf(current.unitCode)} · {current.routeName ?? ""}</span> : null}
+          right={
+            current ? (
+              <span className="text-xs text-slate-400">
+                #{rankOf(current.unitCode)} · {current.routeName ?? ""}
+              </span>
+            ) : null
+          }
         >
           {current ? (
             <>
               <div className="mb-1 flex items-baseline gap-2">
-                <span className="text-3xl font-extrabold tabular-nums text-white" data-testid="tollgate-selected-volume">
+                <span
+                  className="text-3xl font-extrabold tabular-nums text-white"
+                  data-testid="tollgate-selected-volume"
+                >
                   {(current.latestTrafficAmount ?? 0).toLocaleString()}
                 </span>
                 <span className="text-slate-400">
                   {t("vehicles")} / 15min · {formatKstTime(current.latestSlotAt)}
                 </span>
               </div>
-              <SeriesChart points={series} color={volumeColor((current.latestTrafficAmount ?? 0) / max)} unit={t("vehicles")} testId="tollgate-series" />
-              {toLatLng(current.lat, current.lon) === null ? <p className="text-xs text-amber-300">{t("unmapped")}</p> : null}
+              <SeriesChart
+                points={series}
+                label={`${current.unitName} · ${t("tollgateSeries")}`}
+                color={volumeColor((current.latestTrafficAmount ?? 0) / max)}
+                unit={t("vehicles")}
+                testId="tollgate-series"
+              />
+              {toLatLng(current.lat, current.lon) === null ? (
+                <p className="text-xs text-amber-300">{t("unmapped")}</p>
+              ) : null}
             </>
           ) : (
-            <p className="text-sm text-slate-400">{data.tollgates === null ? t("loading") : t("selectTollgate")}</p>
+            <p className="text-sm text-slate-400">{tollgates === null ? t("loading") : t("selectTollgate")}</p>
           )}
         </Card>
-        <Card title={t("tollgateRanking")} className="min-h-[300px] flex-1" right={<span className="text-xs text-slate-400">{ranked.length}</span>}>
+        <Card
+          title={t("tollgateRanking")}
+          className="min-h-[300px] flex-1"
+          right={<span className="text-xs text-slate-400">{ranked.length}</span>}
+        >
           <input
             type="search"
             value={query}
@@ -100,7 +137,10 @@ export function TollgatesTab({ data }: { data: LiveData }) {
                     <span className="w-7 shrink-0 text-right tabular-nums text-slate-500">{rankOf(tg.unitCode)}</span>
                     <span className="w-28 shrink-0 truncate font-semibold">{tg.unitName}</span>
                     <span className="h-2 flex-1 rounded bg-slate-800">
-                      <span className="block h-2 rounded" style={{ width: `${(v / max) * 100}%`, backgroundColor: volumeColor(v / max) }} />
+                      <span
+                        className="block h-2 rounded"
+                        style={{ width: `${(v / max) * 100}%`, backgroundColor: volumeColor(v / max) }}
+                      />
                     </span>
                     <span className="w-14 shrink-0 text-right tabular-nums">{v.toLocaleString()}</span>
                   </button>
@@ -112,7 +152,7 @@ export function TollgatesTab({ data }: { data: LiveData }) {
       </div>
     </div>
   );
-}
+});
 
 function VolumeLegend({ max }: { max: number }) {
   const { t } = useI18n();

@@ -24,7 +24,10 @@ export function BarList({ items, unit, testId }: { items: BarItem[]; unit?: stri
               </span>
             </div>
             <div className="mt-0.5 h-2.5 w-full rounded bg-slate-800">
-              <div className="h-2.5 rounded" style={{ width: `${(it.value / max) * 100}%`, backgroundColor: it.color }} />
+              <div
+                className="h-2.5 rounded"
+                style={{ width: `${(it.value / max) * 100}%`, backgroundColor: it.color }}
+              />
             </div>
             {it.sub ? <div className="mt-0.5 text-xs text-slate-400">{it.sub}</div> : null}
           </>

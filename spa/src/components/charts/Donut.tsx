@@ -6,7 +6,19 @@ export interface DonutSlice {
 }
 
 /** A ring chart; the centre shows `center` (e.g. the average speed). */
-export function Donut({ slices, size = 84, stroke = 12, center, sub }: { slices: DonutSlice[]; size?: number; stroke?: number; center?: string; sub?: string }) {
+export function Donut({
+  slices,
+  size = 84,
+  stroke = 12,
+  center,
+  sub,
+}: {
+  slices: DonutSlice[];
+  size?: number;
+  stroke?: number;
+  center?: string;
+  sub?: string;
+}) {
   const r = (size - stroke) / 2;
   const c = 2 * Math.PI * r;
   const total = slices.reduce((a, s) => a + s.value, 0);
@@ -54,9 +66,17 @@ export function Donut({ slices, size = 84, stroke = 12, center, sub }: { slices:
 export function StackBar({ slices, height = 8 }: { slices: DonutSlice[]; height?: number }) {
   const total = slices.reduce((a, s) => a + s.value, 0);
   return (
-    <div className="flex w-full overflow-hidden rounded bg-slate-800" style={{ height }} title={slices.map((s) => `${s.label} ${s.value}`).join(" · ")}>
+    <div
+      className="flex w-full overflow-hidden rounded bg-slate-800"
+      style={{ height }}
+      title={slices.map((s) => `${s.label} ${s.value}`).join(" · ")}
+    >
       {total > 0
-        ? slices.map((s) => (s.value > 0 ? <div key={s.key} style={{ width: `${(s.value / total) * 100}%`, backgroundColor: s.color }} /> : null))
+        ? slices.map((s) =>
+            s.value > 0 ? (
+              <div key={s.key} style={{ width: `${(s.value / total) * 100}%`, backgroundColor: s.color }} />
+            ) : null,
+          )
         : null}
     </div>
   );

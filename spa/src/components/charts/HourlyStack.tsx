@@ -2,7 +2,18 @@ import type { HourBucket } from "../../lib/incidents";
 import { typeColor } from "../../lib/colors";
 
 /** Stacked columns of incident counts per KST hour, one colour per type. */
-export function HourlyStack({ buckets, types, height = 140 }: { buckets: HourBucket[]; types: string[]; height?: number }) {
+export function HourlyStack({
+  buckets,
+  types,
+  label,
+  height = 140,
+}: {
+  buckets: HourBucket[];
+  types: string[];
+  /** what the chart shows, for assistive technology */
+  label: string;
+  height?: number;
+}) {
   const W = 600;
   const H = height;
   const padL = 28;
@@ -14,8 +25,10 @@ export function HourlyStack({ buckets, types, height = 140 }: { buckets: HourBuc
   const scale = (H - padT - padB) / max;
   const tickEvery = Math.max(1, Math.ceil(buckets.length / 8));
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} className="w-full" role="img" data-testid="incident-hourly">
-      <text x={padL - 6} y={padT + 10} textAnchor="end" fontSize="11" fill="#94a3b8">{max}</text>
+    <svg viewBox={`0 0 ${W} ${H}`} className="w-full" role="img" aria-label={label} data-testid="incident-hourly">
+      <text x={padL - 6} y={padT + 10} textAnchor="end" fontSize="11" fill="#94a3b8">
+        {max}
+      </text>
       <line x1={padL} x2={W} y1={H - padB} y2={H - padB} stroke="#334155" />
       {buckets.map((b, i) => {
         let y = H - padB;

@@ -2,18 +2,22 @@ import { formatKstHm } from "../../lib/time";
 
 export interface SeriesPointView {
   at: string;
-  value: number;
+  /** null: no reading for the slot (a gap, no column) */
+  value: number | null;
 }
 
 /** Column chart of a time series (oldest left), SVG, with min/max labels and time ticks. */
 export function SeriesChart({
   points,
+  label,
   color = "#38bdf8",
   height = 180,
   unit,
   testId,
 }: {
   points: SeriesPointView[];
+  /** what the chart shows, for assistive technology */
+  label: string;
   color?: string;
   height?: number;
   unit?: string;
@@ -25,13 +29,25 @@ export function SeriesChart({
   const padB = 22;
   const padT = 10;
   const n = points.length;
-  if (n === 0) return <div className="text-sm text-slate-400" data-testid={testId}>—</div>;
-  const max = Math.max(1, ...points.map((p) => p.value));
+  if (n === 0)
+    return (
+      <div className="text-sm text-slate-400" data-testid={testId}>
+        —
+      </div>
+    );
+  const max = Math.max(1, ...points.map((p) => p.value ?? 0));
   const bw = Math.min(48, (W - padL - 8) / n);
   const y = (v: number) => padT + (H - padT - padB) * (1 - v / max);
   const tickEvery = Math.max(1, Math.ceil(n / 6));
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} className="w-full" role="img" data-testid={testId} preserveAspectRatio="none">
+    <svg
+      viewBox={`0 0 ${W} ${H}`}
+      className="w-full"
+      role="img"
+      aria-label={label}
+      data-testid={testId}
+      preserveAspectRatio="none"
+    >
       {[0, 0.5, 1].map((f) => (
         <g key={f}>
           <line x1={padL} x2={W - 4} y1={y(max * f)} y2={y(max * f)} stroke="#334155" strokeDasharray="3 3" />
@@ -42,9 +58,18 @@ export function SeriesChart({
       ))}
       {points.map((p, i) => (
         <g key={p.at}>
-          <rect x={padL + i * bw + 1.5} y={y(p.value)} width={Math.max(1, bw - 3)} height={Math.max(0, H - padB - y(p.value))} fill={color} rx="2">
-            <title>{`${formatKstHm(p.at)} KST · ${p.value.toLocaleString()}${unit ? ` ${unit}` : ""}`}</title>
-          </rect>
+          {p.value === null ? null : (
+            <rect
+              x={padL + i * bw + 1.5}
+              y={y(p.value)}
+              width={Math.max(1, bw - 3)}
+              height={Math.max(0, H - padB - y(p.value))}
+              fill={color}
+              rx="2"
+            >
+              <title>{`${formatKstHm(p.at)} KST · ${p.value.toLocaleString()}${unit ? ` ${unit}` : ""}`}</title>
+            </rect>
+          )}
           {i % tickEvery === 0 || i === n - 1 ? (
             <text x={padL + i * bw + bw / 2} y={H - 6} textAnchor="middle" fontSize="11" fill="#94a3b8">
               {formatKstHm(p.at)}
@@ -57,12 +82,25 @@ export function SeriesChart({
 }
 
 /** A tiny sparkline (no axes). */
-export function Sparkline({ values, color = "#38bdf8", width = 120, height = 28 }: { values: number[]; color?: string; width?: number; height?: number }) {
+export function Sparkline({
+  values,
+  color = "#38bdf8",
+  width = 120,
+  height = 28,
+}: {
+  values: number[];
+  color?: string;
+  width?: number;
+  height?: number;
+}) {
   if (values.length < 2) return <svg width={width} height={height} />;
   const max = Math.max(1, ...values);
   const min = Math.min(0, ...values);
   const pts = values
-    .map((v, i) => `${((i / (values.length - 1)) * (width - 2) + 1).toFixed(1)},${(height - 2 - ((v - min) / (max - min || 1)) * (height - 4)).toFixed(1)}`)
+    .map(
+      (v, i) =>
+        `${((i / (values.length - 1)) * (width - 2) + 1).toFixed(1)},${(height - 2 - ((v - min) / (max - min || 1)) * (height - 4)).toFixed(1)}`,
+    )
     .join(" ");
   return (
     <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} aria-hidden="true">

@@ -55,14 +55,34 @@ function FitKorea({ fixedZoom }: { fixedZoom: boolean }) {
 function Graticule() {
   const lines = useMemo(() => {
     const out: { key: string; pts: [number, number][] }[] = [];
-    for (let lat = LAT_MIN; lat <= LAT_MAX; lat += 1) out.push({ key: `lat${lat}`, pts: [[lat, LON_MIN], [lat, LON_MAX]] });
-    for (let lon = LON_MIN; lon <= LON_MAX; lon += 1) out.push({ key: `lon${lon}`, pts: [[LAT_MIN, lon], [LAT_MAX, lon]] });
+    for (let lat = LAT_MIN; lat <= LAT_MAX; lat += 1)
+      out.push({
+        key: `lat${lat}`,
+        pts: [
+          [lat, LON_MIN],
+          [lat, LON_MAX],
+        ],
+      });
+    for (let lon = LON_MIN; lon <= LON_MAX; lon += 1)
+      out.push({
+        key: `lon${lon}`,
+        pts: [
+          [LAT_MIN, lon],
+          [LAT_MAX, lon],
+        ],
+      });
     return out;
   }, []);
   return (
     <>
       {lines.map((l) => (
-        <Polyline key={l.key} positions={l.pts} interactive={false} className="graticule" pathOptions={{ color: "#1e293b", weight: 1, dashArray: "2 6" }} />
+        <Polyline
+          key={l.key}
+          positions={l.pts}
+          interactive={false}
+          className="graticule"
+          pathOptions={{ color: "#1e293b", weight: 1, dashArray: "2 6" }}
+        />
       ))}
     </>
   );
@@ -70,27 +90,24 @@ function Graticule() {
 
 function Outline({ outline }: { outline: OutlineCollection | null }) {
   const rings = useMemo(() => {
-    const out: [number, number][][] = [];
-    for (const f of outline?.features ?? []) {
-      const g = f.geometry;
-      if (!g) continue;
-      const polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-      for (const poly of polys) {
+    const out: { key: string; pts: [number, number][] }[] = [];
+    (outline?.features ?? []).forEach((f, fi) => {
+      f.geometry.coordinates.forEach((poly, pi) => {
         const ring = poly[0];
-        if (!ring) continue;
+        if (!ring) return;
         const pts = lineLatLngs(ring);
-        if (pts.length >= 3) out.push(pts);
-      }
-    }
+        if (pts.length >= 3) out.push({ key: `${fi}-${pi}`, pts });
+      });
+    });
     return out;
   }, [outline]);
   if (rings.length === 0) return null;
   return (
     <>
-      {rings.map((r, i) => (
+      {rings.map((r) => (
         <Polygon
-          key={i}
-          positions={r}
+          key={r.key}
+          positions={r.pts}
           interactive={false}
           className="korea-outline"
           pathOptions={{ color: "#475569", weight: 1, fillColor: "#1e293b", fillOpacity: 0.85 }}

@@ -16,7 +16,6 @@ export function IncidentLayer({
   selectedId,
   onSelect,
   fly,
-  now,
   radius = 8,
   popups = true,
 }: {
@@ -24,7 +23,6 @@ export function IncidentLayer({
   selectedId?: number | null;
   onSelect?: (id: number) => void;
   fly?: FlyRequest | null;
-  now: number;
   radius?: number;
   popups?: boolean;
 }) {
@@ -72,7 +70,7 @@ export function IncidentLayer({
           >
             {popups ? (
               <Popup autoPan={false} maxWidth={340}>
-                <IncidentDetails incident={i} now={now} />
+                <IncidentDetails incident={i} />
               </Popup>
             ) : null}
           </CircleMarker>

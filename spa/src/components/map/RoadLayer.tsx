@@ -10,12 +10,23 @@ const GRADE_KEY: Record<number, DictKey> = { 0: "grade0", 1: "grade1", 2: "grade
 /** sideways offset so both carriageways (E, S share a geometry) show */
 const OFFSET_M = 900;
 
+/** A reading rounded to a whole number, "—" when the detector gave none. */
+function whole(v: number | null): string {
+  return v === null ? "—" : v.toFixed(0);
+}
+
 export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) {
   const { t } = useI18n();
   const lines = useMemo(
     () =>
       sections
-        .map((s) => ({ s, pts: offsetLine(lineLatLngs(s.coordinates), s.direction === "S" ? OFFSET_M : s.direction === "E" ? OFFSET_M : 0) }))
+        .map((s) => ({
+          s,
+          pts: offsetLine(
+            lineLatLngs(s.coordinates),
+            s.direction === "S" ? OFFSET_M : s.direction === "E" ? OFFSET_M : 0,
+          ),
+        }))
         .filter((x) => x.pts.length >= 2)
         // draw worse grades last (on top)
         .sort((a, b) => (a.s.grade === 0 ? -1 : a.s.grade) - (b.s.grade === 0 ? -1 : b.s.grade)),
@@ -28,7 +39,12 @@ export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) 
           key={`${s.conzoneId}|${s.direction}`}
           positions={pts}
           className="road-section"
-          pathOptions={{ color: GRADE_COLORS[s.grade], weight: s.grade >= 2 ? 5 : 4, opacity: s.grade === 0 ? 0.6 : 0.95, lineCap: "round" }}
+          pathOptions={{
+            color: GRADE_COLORS[s.grade],
+            weight: s.grade >= 2 ? 5 : 4,
+            opacity: s.grade === 0 ? 0.6 : 0.95,
+            lineCap: "round",
+          }}
         >
           <Popup maxWidth={300}>
             <div className="text-slate-900" data-testid="section-details">
@@ -41,7 +57,8 @@ export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) 
               </div>
               {s.status ? (
                 <div className="text-xs">
-                  {t("speed")} {s.status.speed.toFixed(0)} km/h · {t("volume")} {s.status.trafficAmount.toFixed(0)} · {formatKstTime(s.status.collectedAt)}
+                  {t("speed")} {whole(s.status.speed)} km/h · {t("volume")} {whole(s.status.trafficAmount)} ·{" "}
+                  {formatKstTime(s.status.collectedAt)}
                 </div>
               ) : (
                 <div className="text-xs">{t("noReading")}</div>

@@ -27,12 +27,12 @@ migrates (the processor does).
 from __future__ import annotations
 
 from contextlib import AsyncExitStack
-from importlib.metadata import version
 
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 
+from trafficha._version import __version__
 from trafficha.apps.data_api.routes import ROUTES
 from trafficha.apps.data_api.service import SERVICE, STATE_KEY, DataApi, data_api
 from trafficha.apps.kit import build_app
@@ -70,9 +70,7 @@ def create_app(settings: Settings) -> Litestar:
         before_send=[api.telemetry.count_response],
         openapi_config=OpenAPIConfig(
             title="trafficha data API",
-            # The distribution's version is trafficha.__version__ (pyproject reads it from
-            # there), without importing the package's root from inside the package.
-            version=version("trafficha"),
+            version=__version__,
             description=(
                 "Korean expressway traffic: incidents, tollgate volumes, road flow, the network, "
                 "and the pipeline's HA state. Times are ISO 8601 with +09:00."

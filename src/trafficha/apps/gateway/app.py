@@ -31,7 +31,7 @@ from trafficha.config import Settings
 from trafficha.errors import ConfigError
 from trafficha.services.health import Readiness
 
-__all__ = ["CONTENT_SECURITY_POLICY", "Gateway", "create_app"]
+__all__ = ["CONTENT_SECURITY_POLICY", "Gateway", "create_app", "gateway_of"]
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,36 @@
+// Payloads of the server-sent events on /api/events. The OpenAPI document describes the stream only
+// as text/event-stream, so these are written by hand (the data API's `Hello` and the hub's events).
+import type { HaLeader, HaSource } from "./types";
+
+export interface HelloEvent {
+  servedBy?: string;
+  dataVersion?: number;
+  leader?: HaLeader | null;
+  source?: HaSource | null;
+  alive?: string[];
+  down?: string[];
+}
+export interface CommitEvent {
+  type: "commit";
+  kind: string;
+  batchId?: string;
+  inserted?: number;
+  duplicates?: number;
+  version?: number;
+}
+export interface LeaderEvent {
+  type: "leader";
+  holder: string;
+  epoch: number;
+}
+export interface SourceEvent {
+  type: "source";
+  mode: string;
+  active: string;
+  reason?: string;
+}
+export interface MembersEvent {
+  type: "members";
+  alive: string[];
+  down: string[];
+}
