@@ -21,16 +21,10 @@ TESTS = Path(__file__).parent
 # Every test in these directories carries the marker, so nobody decorates them one by one:
 # ``make test-fast`` deselects them with ``-m "not integration and not e2e and not slow"``.
 MARKER_BY_DIRECTORY = {"integration": "integration", "e2e": "e2e"}
-# Slow tests outside those directories (each runs mypy --strict without its cache, ~8 s), by
-# file and function: every parametrization is slow. A test may carry @pytest.mark.slow instead.
-SLOW_TESTS = {
-    ("unit/test_public_api.py", "test_the_custom_service_module_type_checks"),
-    ("unit/test_public_api.py", "test_misuse_of_the_api_is_a_type_error"),
-}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test by its directory (``integration``, ``e2e``), and the known slow ones."""
+    """Mark each test by its directory; slow ones carry ``@pytest.mark.slow`` themselves."""
     for item in items:
         if not item.path.is_relative_to(TESTS):
             continue
@@ -38,9 +32,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marker = MARKER_BY_DIRECTORY.get(where.parts[0])
         if marker is not None:
             item.add_marker(marker)
-        function = getattr(item, "originalname", item.name)
-        if (where.as_posix(), function) in SLOW_TESTS:
-            item.add_marker(pytest.mark.slow)
 
 
 @dataclass(frozen=True)

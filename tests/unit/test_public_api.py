@@ -123,11 +123,13 @@ def _mypy(source: str, tmp_path: Path) -> tuple[str, int]:
     return out + err, status
 
 
+@pytest.mark.slow  # mypy --strict without its cache, ~8 s
 def test_the_custom_service_module_type_checks(tmp_path: Path) -> None:
     out, status = _mypy(USAGE.read_text(encoding="utf-8"), tmp_path)
     assert status == 0, out
 
 
+@pytest.mark.slow  # mypy --strict without its cache, ~8 s per case
 @pytest.mark.parametrize(
     ("snippet", "error"),
     [

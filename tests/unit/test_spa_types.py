@@ -17,6 +17,9 @@ from pathlib import Path
 
 import pytest
 
+# Needs Node and spa/node_modules (npm ci), which `make test-fast` does without.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SPA = ROOT / "spa"
 GENERATOR = SPA / "scripts" / "openapi-types.mjs"
