@@ -76,6 +76,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tollgate_location_api_url: Annotated[
         Url, _doc("KEC tollgate location endpoint (locationinfo/locationinfoUnit).")
     ] = f"{KEC}/locationinfo/locationinfoUnit"
+    vds_list_api_url: Annotated[
+        Url, _doc("KEC VDS location endpoint (vdsinfo/vdsList); uses the road flow key.")
+    ] = f"{KEC}/vdsinfo/vdsList"
     openapi_proxy_url: Annotated[
         str,
         _doc(
@@ -95,6 +98,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tollgate_list_interval: Annotated[
         timedelta, _doc("Polling interval of the tollgate list with locations (reference data).")
     ] = timedelta(hours=1)
+    vds_list_interval: Annotated[
+        timedelta, _doc("Polling interval of the VDS location list (reference data).")
+    ] = timedelta(days=1)
 
     # Central stores.
     redis_addr: Annotated[Address, _doc("Redis `host:port`.")] = "127.0.0.1:6379"
@@ -188,6 +194,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     proxy_road_status_ttl: Annotated[
         timedelta, _doc("How long the proxy serves a cached road flow snapshot.")
     ] = timedelta(minutes=1)
+    proxy_vds_list_ttl: Annotated[
+        timedelta, _doc("How long the proxy serves a cached VDS location list.")
+    ] = timedelta(hours=1)
     auto_failure_threshold: Annotated[
         Positive,
         _doc("In auto mode, consecutive real-source failures that switch collection to sim."),

@@ -23,6 +23,7 @@ import pytest
 from tests.conftest import Database
 from tests.support.services import Services
 from trafficha.apps.proxy import normalize_query
+from trafficha.config import env_name
 from trafficha.datasets.registry import ACCIDENTS, DATASETS
 from trafficha.datasets.spec import Dataset
 from trafficha.errors import ProviderUnavailableError
@@ -99,14 +100,12 @@ def stack(
             **base,
             "REDIS_ADDR": redis_server.addr,
             **db.env(),
-            "REAL_OPENAPI_URL": simulator + PATHS["accidents"],
-            "TOLLGATE_API_URL": simulator + PATHS["tollgate"],
-            "ROAD_STATUS_API_URL": simulator + PATHS["road"],
-            "TOLLGATE_LOCATION_API_URL": simulator + PATHS["locations"],
+            **{env_name(d.url_setting): simulator + d.feed.path for d in DATASETS},
             "REAL_OPENAPI_KEY": "test",
             "PROXY_ACCIDENTS_TTL": TTL_ENV,
             "PROXY_TOLLGATE_TTL": TTL_ENV,
             "PROXY_ROAD_STATUS_TTL": TTL_ENV,
+            "PROXY_VDS_LIST_TTL": TTL_ENV,
         }
         proxies = tuple(
             str(services.start("proxy", {**proxy_env, "MEMBER_NAME": member}, http=True).url)
@@ -234,7 +233,7 @@ async def wait_out_ttl() -> None:
 # --- tests ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dataset", ["accidents", "tollgate", "road", "locations"])
+@pytest.mark.parametrize("dataset", sorted(PATHS))
 async def test_one_upstream_call_per_ttl_for_many_callers_on_both_proxies(
     stack: Stack, http: aiohttp.ClientSession, rows: int, dataset: str
 ) -> None:
@@ -444,9 +443,14 @@ async def test_health_readiness_and_metrics(stack: Stack, http: aiohttp.ClientSe
     for member, proxy in zip(MEMBERS, stack.proxies, strict=True):
         health = await ask(http, f"{proxy}/healthz")
         assert (health.status, health.served_by) == (200, f"{member}/proxy")
+        assert msgspec.json.decode(health.body) == {
+            "status": "ok",
+            "service": "proxy",
+            "member": member,
+        }
         ready = await ask(http, f"{proxy}/readyz")
-        assert ready.status == 200
-        assert msgspec.json.decode(ready.body)["checks"] == {"db": True, "redis": True}
+        assert (ready.status, ready.served_by) == (200, f"{member}/proxy")
+        assert msgspec.json.decode(ready.body) == {"db": True, "redis": True}
         metrics = await ask(http, f"{proxy}/metrics")
         assert metrics.content_type.startswith("text/plain")
         text = metrics.body.decode()

@@ -11,7 +11,13 @@ import redis.asyncio as aioredis
 
 from tests.support.simulator import KEY, clear_faults, requests_served, set_fault, simulator_process
 from trafficha.config import load_settings
-from trafficha.datasets.registry import ACCIDENTS, ROAD_STATUS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
+from trafficha.datasets.registry import (
+    ACCIDENTS,
+    DATASETS,
+    ROAD_STATUS,
+    TOLLGATE_LIST,
+    TOLLGATE_TRAFFIC,
+)
 from trafficha.errors import ProviderAuthError, ProviderPayloadError, ProviderUnavailableError
 from trafficha.providers.base import Provider, Source
 from trafficha.providers.factory import build_provider
@@ -23,7 +29,7 @@ from trafficha.topology.processes import free_port
 
 pytestmark = pytest.mark.integration
 
-DATASETS: tuple[str, ...] = ("accidents", "tollgate", "road", "locations")
+ENDPOINTS: tuple[str, ...] = tuple(d.endpoint for d in DATASETS)
 
 
 def active(provider: Provider) -> Source:
@@ -50,7 +56,7 @@ def provider(
     return RealProvider(
         {
             ds: Endpoint(endpoint_urls(bases, ds), Secret(key), page_rows=page_rows)
-            for ds in DATASETS
+            for ds in ENDPOINTS
         },
         timeout=timeout,
         attempts=attempts,

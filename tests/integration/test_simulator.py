@@ -23,7 +23,7 @@ from litestar.testing import AsyncTestClient
 
 from trafficha.apps.simulator import ENDPOINTS, create_app
 from trafficha.config import Settings
-from trafficha.datasets.registry import ACCIDENTS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
+from trafficha.datasets.registry import ACCIDENTS, DATASETS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
 from trafficha.errors import ProviderAuthError, ProviderPayloadError
 from trafficha.kst import KST, now_kst
 from trafficha.models import Accident
@@ -45,14 +45,10 @@ SMS = "/openapi/burstInfo/realTimeSms"
 IC = "/openapi/trafficapi/trafficIc"
 VDS = "/openapi/odtraffic/trafficAmountByRealtime"
 UNITS = "/openapi/locationinfo/locationinfoUnit"
-PATHS = {"accidents": SMS, "tollgate": IC, "road": VDS, "locations": UNITS}
-PARSERS: dict[str, Callable[[bytes], list[Any]]] = {
-    "accidents": parse_accidents,
-    "tollgate": parse_tollgate_traffic,
-    "road": parse_road_status,
-    "locations": parse_tollgates,
-}
+PATHS = {d.endpoint: d.feed.path for d in DATASETS}
+PARSERS: dict[str, Callable[[bytes], list[Any]]] = {d.endpoint: d.parse for d in DATASETS}
 JSON_TYPE = "application/json;charset=UTF-8"
+MEMBER = "member1"
 START_TIMEOUT_S = 30.0
 WORLD = TrafficWorld(SEED)
 
@@ -61,7 +57,7 @@ T = TypeVar("T")
 
 def healthy(url: str) -> bool:
     with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
-        return bool(json.loads(response.read()) == {"status": "ok"})
+        return bool(json.loads(response.read())["status"] == "ok")
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +76,7 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "PORT": str(port),
         "SIMULATOR_API_KEYS": ",".join(KEYS),
         "SIMULATOR_SEED": str(SEED),
+        "MEMBER_NAME": MEMBER,
     }
     process.start(env=env)
     try:
@@ -193,8 +190,14 @@ async def test_the_originals_api_traffic(http: aiohttp.ClientSession) -> None:
 
 
 async def test_health(http: aiohttp.ClientSession) -> None:
-    async with http.get("/healthz") as response:
-        assert (response.status, await response.json()) == (200, {"status": "ok"})
+    alive = {"status": "ok", "service": "simulator", "member": MEMBER}
+    # It depends on nothing, so being ready is being alive: /readyz answers the same body.
+    for path in ("/healthz", "/readyz"):
+        async with http.get(path) as response:
+            assert (response.status, await response.json()) == (200, alive), path
+            assert response.headers["X-Served-By"] == f"{MEMBER}/simulator", path
+    async with http.get("/health") as response:
+        assert (response.status, await response.text()) == (200, "OK")
 
 
 async def test_unknown_paths_and_methods_get_problem_documents(

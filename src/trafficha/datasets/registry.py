@@ -10,6 +10,7 @@ from trafficha.datasets.road_status import ROAD_STATUS
 from trafficha.datasets.spec import Dataset
 from trafficha.datasets.tollgate_list import TOLLGATE_LIST
 from trafficha.datasets.tollgate_traffic import TOLLGATE_TRAFFIC
+from trafficha.datasets.vds_list import VDS_LIST
 from trafficha.models.stream import StreamEntry
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ROAD_STATUS",
     "TOLLGATE_LIST",
     "TOLLGATE_TRAFFIC",
+    "VDS_LIST",
     "Dataset",
     "by_endpoint",
     "by_kind",
@@ -30,6 +32,7 @@ DATASETS: Final[tuple[Dataset[Any], ...]] = (
     TOLLGATE_TRAFFIC,
     ROAD_STATUS,
     TOLLGATE_LIST,
+    VDS_LIST,
 )
 
 KINDS: Final = tuple(d.kind for d in DATASETS)

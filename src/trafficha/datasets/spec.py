@@ -234,7 +234,8 @@ class Dataset(Generic[RecordT]):
             is ``kind``).
         table_rows: a batch of this dataset to the rows of each table it writes, in statement
             order; datetimes stay aware (the store converts them).
-        url: the setting holding the dataset's own KEC URL.
+        url_setting: the name of the setting holding its own KEC URL (``road_status_api_url``);
+            the local stack points it at the simulator by that name.
         key: the setting holding its KEC key.
         interval: the setting holding its collection interval.
         proxy_ttl: the setting holding how long the proxy serves a cached copy.
@@ -254,7 +255,7 @@ class Dataset(Generic[RecordT]):
     parse: Callable[[bytes], list[RecordT]]
     batch_type: type[StreamEntry]
     table_rows: Callable[[Any], TableRows]
-    url: Callable[[Settings], str]
+    url_setting: str
     key: Callable[[Settings], Secret | None]
     interval: Callable[[Settings], timedelta]
     proxy_ttl: Callable[[Settings], timedelta]
@@ -267,6 +268,10 @@ class Dataset(Generic[RecordT]):
 
     def __repr__(self) -> str:
         return f"Dataset({self.kind!r}, {self.feed.path!r})"
+
+    def url(self, settings: Settings) -> str:
+        """Its own KEC URL in ``settings``."""
+        return str(getattr(settings, self.url_setting))
 
     @property
     def params(self) -> tuple[Param, ...]:

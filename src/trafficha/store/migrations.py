@@ -45,6 +45,19 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 ) {_TABLE_OPTIONS}
 """
 
+# One proxy cache table per dataset (the dataset names it); migrations 3 and 5 make them.
+_CACHE_TABLE: Final = f"""
+CREATE TABLE IF NOT EXISTS {{table}} (
+    id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    cache_key VARCHAR(255) {_CODE} NOT NULL,
+    body LONGBLOB NOT NULL,
+    fetched_at DATETIME(3) NOT NULL,
+    expires_at DATETIME(3) NOT NULL,
+    UNIQUE KEY uq_{{table}}_key (cache_key),
+    KEY idx_{{table}}_expires (expires_at)
+) {_TABLE_OPTIONS}
+"""
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     Migration(
         1,
@@ -166,17 +179,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         3,
         "proxy cache tables",
         tuple(
-            f"""
-            CREATE TABLE IF NOT EXISTS {table} (
-                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-                cache_key VARCHAR(255) {_CODE} NOT NULL,
-                body LONGBLOB NOT NULL,
-                fetched_at DATETIME(3) NOT NULL,
-                expires_at DATETIME(3) NOT NULL,
-                UNIQUE KEY uq_{table}_key (cache_key),
-                KEY idx_{table}_expires (expires_at)
-            ) {_TABLE_OPTIONS}
-            """
+            _CACHE_TABLE.format(table=table)
             for table in ("cache_accidents", "cache_tollgate", "cache_road_status")
         ),
     ),
@@ -197,6 +200,29 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                 UNIQUE KEY uq_tollgates_unit (unit_code)
             ) {_TABLE_OPTIONS}
             """,
+        ),
+    ),
+    Migration(
+        5,
+        "VDS locations",
+        (
+            f"""
+            CREATE TABLE IF NOT EXISTS vds_locations (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                vds_id VARCHAR(32) {_CODE} NOT NULL,
+                conzone_id VARCHAR(32) {_CODE} NULL,
+                route_no VARCHAR(8) {_CODE} NULL,
+                route_name VARCHAR(100) NULL,
+                direction CHAR(1) NOT NULL,
+                shift_km DECIMAL(8,3) NULL,
+                start_km DECIMAL(8,3) NULL,
+                end_km DECIMAL(8,3) NULL,
+                seen_count INT NOT NULL DEFAULT 1,
+                UNIQUE KEY uq_vds_locations_vds (vds_id),
+                KEY idx_vds_locations_route (route_no, direction, start_km)
+            ) {_TABLE_OPTIONS}
+            """,
+            _CACHE_TABLE.format(table="cache_vds_list"),
         ),
     ),
 )

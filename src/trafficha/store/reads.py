@@ -7,10 +7,11 @@ from typing import Any, Final
 
 import msgspec
 
+from trafficha.datasets.vds_list import VdsLocation
 from trafficha.store.db import from_db_time
 from trafficha.store.queries import StoreLike, TollgateSlot, _fetch, _float, _micros
 
-__all__ = ["SERIES_WINDOW", "TollgateVolumes", "tollgate_volumes"]
+__all__ = ["SERIES_WINDOW", "TollgateVolumes", "tollgate_volumes", "vds_locations"]
 
 SERIES_WINDOW: Final = timedelta(hours=3)
 
@@ -90,3 +91,29 @@ def _gate(row: tuple[Any, ...], series: list[TollgateSlot]) -> TollgateVolumes:
         lon=_float(row[5]),
         series=series,
     )
+
+
+async def vds_locations(source: StoreLike, route_no: str | None = None) -> list[VdsLocation]:
+    """Every VDS detector's location (of one route when ``route_no``, 4 digits, is given),
+    ordered along each route: by route, direction and zone start."""
+    rows = await _fetch(
+        source,
+        "reading VDS locations",
+        "SELECT vds_id, conzone_id, route_no, route_name, direction, shift_km, start_km, end_km "
+        "FROM vds_locations WHERE %s IS NULL OR route_no = %s "
+        "ORDER BY route_no, direction, start_km, vds_id",
+        [route_no, route_no],
+    )
+    return [
+        VdsLocation(
+            vds_id=row[0],
+            conzone_id=row[1],
+            route_no=row[2],
+            route_name=row[3],
+            direction=row[4],
+            shift_km=_float(row[5]),
+            start_km=_float(row[6]),
+            end_km=_float(row[7]),
+        )
+        for row in rows
+    ]

@@ -28,9 +28,9 @@ from typing import Final
 
 import msgspec
 
-from trafficha.config import Settings, load_settings
+from trafficha.config import Settings, env_name, load_settings
 from trafficha.connections import stream_keys
-from trafficha.providers.real import endpoint_urls
+from trafficha.datasets.registry import DATASETS
 from trafficha.streams.keys import StreamKeys
 from trafficha.topology.ingress import Backend, haproxy_config
 from trafficha.topology.processes import (
@@ -397,14 +397,8 @@ class LocalStack:
             env["DB_USER"], env["DB_PASSWORD"] = DB_READER, self.layout.reader_password
         if not os.environ.get("REAL_OPENAPI_KEY"):
             # No real key: the simulator plays KEC for the proxies, with its demo key.
-            simulator = [env["SIMULATOR_API_URL"]]
-            env.update(
-                {
-                    "REAL_OPENAPI_URL": endpoint_urls(simulator, "accidents")[0],
-                    "TOLLGATE_API_URL": endpoint_urls(simulator, "tollgate")[0],
-                    "ROAD_STATUS_API_URL": endpoint_urls(simulator, "road")[0],
-                    "TOLLGATE_LOCATION_API_URL": endpoint_urls(simulator, "locations")[0],
-                    "REAL_OPENAPI_KEY": SIMULATOR_KEY,
-                }
-            )
+            simulator = env["SIMULATOR_API_URL"].rstrip("/")
+            for dataset in DATASETS:
+                env[env_name(dataset.url_setting)] = simulator + dataset.feed.path
+            env["REAL_OPENAPI_KEY"] = SIMULATOR_KEY
         return env

@@ -12,7 +12,8 @@ and TTL across every proxy process of both members:
   ``PROXY_ROAD_STATUS_TTL``)
 - ``GET /openapi/locationinfo/locationinfoUnit`` (tollgate locations, ``cache_tollgate``,
   ``PROXY_TOLLGATE_TTL``)
-- ``GET /healthz``, ``GET /readyz`` (MariaDB and Redis answer), ``GET /metrics`` (Prometheus)
+- ``GET /healthz``, ``GET /readyz`` (MariaDB and Redis answer), ``GET /metrics`` (Prometheus),
+  from the app kit (:mod:`trafficha.apps.kit`)
 
 Query parameters. Each endpoint knows the parameters KEC documents for it (``type``,
 ``numOfRows``, ``pageNo`` and the dataset's filters); their values are validated (a bad one is a

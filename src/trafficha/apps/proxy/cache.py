@@ -7,6 +7,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -34,6 +35,7 @@ from trafficha.datasets.spec import Dataset
 from trafficha.errors import ConfigError, ProviderAuthError, ProviderError
 from trafficha.kst import now_kst
 from trafficha.secrets import Secret, redact_url
+from trafficha.services.health import Readiness, all_answer, redis_answers, run_checks
 from trafficha.store.db import StoreError, connection, from_db_time, to_db_time
 from trafficha.store.dedup import DedupStore
 
@@ -87,13 +89,12 @@ return 0
 
 
 class ProxyCache:
-    """The proxy's state: store, Redis and HTTP session (opened in the app's lifespan)."""
+    """The proxy's state: store, Redis and HTTP session (opened on the app kit's resources)."""
 
     def __init__(self, settings: Settings, *, upstream_timeout: float = UPSTREAM_TIMEOUT) -> None:
         self.settings = settings
         self.upstreams = _upstreams(settings)
         self.metrics = Metrics()
-        self.served_by = f"{settings.member_name}/proxy"
         self._timeout = upstream_timeout
         self._lock_ttl = upstream_timeout + LOCK_MARGIN
         # Locks are per database: two stacks sharing a Redis keep separate caches.
@@ -122,21 +123,23 @@ class ProxyCache:
         assert self._session is not None, "the proxy is not open"
         return self._session
 
-    async def open(self) -> None:
-        """Connect the store (and migrate it), Redis and the upstream HTTP session."""
-        try:
-            self._store = await DedupStore.from_settings(self.settings, maxsize=10)
-            # Safe alongside other processes migrating at once (a named lock serializes them).
-            await self._store.migrate()
-            self._body_limit = await self._cacheable_bytes()
-            self._redis = redis_client(self.settings)
-            self._session = aiohttp.ClientSession(
-                headers=BROWSER_HEADERS,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
-            )
-        except BaseException:
-            await self.close()
-            raise
+    async def open(self, resources: AsyncExitStack) -> None:
+        """Connect the store (and migrate it), Redis and the upstream HTTP session, each closed
+        by ``resources`` in reverse order, in-flight refreshes stopped before any of them."""
+        self._store = await DedupStore.from_settings(self.settings, maxsize=10)
+        resources.push_async_callback(self._store.close)
+        # Safe alongside other processes migrating at once (a named lock serializes them).
+        await self._store.migrate()
+        self._body_limit = await self._cacheable_bytes()
+        self._redis = redis_client(self.settings)
+        resources.push_async_callback(self._redis.aclose)
+        self._session = aiohttp.ClientSession(
+            headers=BROWSER_HEADERS,
+            timeout=aiohttp.ClientTimeout(total=self._timeout),
+        )
+        resources.push_async_callback(self._session.close)
+        # Registered last so it runs first: a refresh must not outlive the connections it uses.
+        resources.push_async_callback(self._stop_refreshes)
 
     async def _cacheable_bytes(self) -> int:
         """The largest body one upsert can carry on this server."""
@@ -148,42 +151,17 @@ class ProxyCache:
             (packet,) = await cur.fetchone()
         return max(0, min(MAX_BODY_BYTES, (int(packet) - PACKET_OVERHEAD) // 2))
 
-    async def close(self) -> None:
-        """Stop in-flight refreshes and close every connection. Idempotent."""
+    async def _stop_refreshes(self) -> None:
         tasks = list(self._inflight.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._inflight.clear()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._redis is not None:
-            await self._redis.aclose()
-            self._redis = None
-        if self._store is not None:
-            await self._store.close()
-            self._store = None
 
-    async def ready(self) -> dict[str, bool]:
-        """Whether MariaDB and Redis answer, each within two seconds."""
-
-        async def redis_ok() -> bool:
-            try:
-                async with asyncio.timeout(2):
-                    return bool(await self.redis.ping())
-            except (RedisError, OSError, TimeoutError):
-                return False
-
-        async def db_ok() -> bool:
-            try:
-                async with asyncio.timeout(2):
-                    return await self.store.ping()
-            except TimeoutError:
-                return False
-
-        db, rds = await asyncio.gather(db_ok(), redis_ok())
-        return {"db": db, "redis": rds}
+    async def ready(self) -> Readiness:
+        """Ready while MariaDB and Redis both answer: ``{"db": true, "redis": true}``."""
+        checks = {"db": self.store.ping, "redis": lambda: redis_answers(self.redis)}
+        return all_answer(await run_checks(checks))
 
     # Serving ------------------------------------------------------------------------------
 

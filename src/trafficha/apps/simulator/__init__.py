@@ -25,8 +25,9 @@ means 1; a page past the end has an empty list. ``type=json`` gets JSON
 none, gets a minimal XML rendering of the same document, since KEC reportedly defaults to XML.
 
 Also: ``GET /api/traffic``, the original simulator's answer (``{"realTimeSMSList": [...]}``, all
-current incidents, no key), ``GET /healthz``, ``GET /readyz`` and ``GET /health`` (the
-original's ``OK``).
+current incidents, no key), ``GET /health`` (the original's ``OK``), and the app kit's
+(:mod:`trafficha.apps.kit`) ``GET /healthz`` and ``GET /readyz`` (always ready: it depends on
+nothing). Every response carries ``X-Served-By: <member>/simulator``.
 
 Every dataset of the registry (:mod:`trafficha.datasets`) is served on its KEC path; how its
 records are chosen (filters, sort order) is the dataset's ``sim_records``.

@@ -1,5 +1,10 @@
 """The simulator app: one handler per registered dataset on its KEC path, the original's
-``/api/traffic``, health, and the fault and ground-truth admin API."""
+``/api/traffic`` and ``/health``, and the fault and ground-truth admin API.
+
+Its ``/healthz``, ``/readyz`` (always ready: it depends on nothing), lifespan, ``X-Served-By``
+and problem documents come from the app kit (:mod:`trafficha.apps.kit`); its state is one
+:class:`~.state.Simulator` on ``app.state``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ from typing import Any, Final
 
 import msgspec
 from litestar import Litestar, Request, Response, delete, get, put
+from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 
-from trafficha.apps.problems import exception_handlers
+from trafficha.apps.kit import build_app
 from trafficha.apps.simulator.faults import (
     RAW_SEND,
     FaultSpec,
@@ -32,17 +38,18 @@ log = logging.getLogger(__name__)
 
 ALL: Final = "all"
 DEFAULT_SERVED_CAPACITY: Final = 50_000
+SERVICE: Final = "simulator"
+STATE_KEY: Final = "simulator"
+"""Where the app keeps its :class:`~.state.Simulator` on ``app.state``."""
 
 
 class SimulatorApp(Litestar):
-    """A Litestar app that holds its simulator and remembers each request's raw ASGI ``send``
+    """A Litestar app that remembers each request's raw ASGI ``send``
     (see :func:`~trafficha.apps.simulator.faults.drop`)."""
 
-    def __init__(self, sim: Simulator, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.sim = sim
-
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Set before Litestar wraps ``send`` (the kit's header hook): "refuse" needs the
+        # server's own, whose transport it closes.
         token = RAW_SEND.set(send)
         try:
             await super().__call__(scope, receive, send)
@@ -50,39 +57,34 @@ class SimulatorApp(Litestar):
             RAW_SEND.reset(token)
 
 
-def _sim_of(request: Request[Any, Any, Any]) -> Simulator:
-    app = request.app
-    assert isinstance(app, SimulatorApp)
-    return app.sim
+def sim_of(state: State) -> Simulator:
+    """The app's :class:`~.state.Simulator`, for a handler that has the app's state."""
+    sim = state[STATE_KEY]
+    assert isinstance(sim, Simulator), "not the simulator's state"
+    return sim
 
 
-# --- handlers (each finds the simulator on its app) ---------------------------------------
+# --- handlers (each finds the simulator on its app's state) ---------------------------------------
 
 
 def _dataset_handler(dataset: Dataset[Any]) -> HTTPRouteHandler:
-    async def handler(request: Request[Any, Any, Any]) -> Response[bytes]:
-        return await _sim_of(request).serve_kec(request, dataset)
+    async def handler(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+        return await sim_of(state).serve_kec(request, dataset)
 
     handler.__doc__ = f"KEC {dataset.title} (``{dataset.feed.list_key}``)."
     return get(dataset.feed.path, name=f"kec-{dataset.endpoint}")(handler)
 
 
 @get("/api/traffic")
-async def api_traffic(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def api_traffic(state: State) -> Response[bytes]:
     """The original simulator's endpoint: every current incident, no key, no paging."""
-    sim = _sim_of(request)
+    sim = sim_of(state)
     faulty = await sim.begin("accidents", as_xml=False)
     if faulty is not None:
         return faulty
     incidents = sim.world.incidents_at(sim.clock())
     response = json_response({ACCIDENTS.feed.list_key: sms_rows(incidents)})
     return sim.finish("accidents", response, incidents)
-
-
-@get(["/healthz", "/readyz"])
-async def healthz() -> dict[str, str]:
-    """Liveness and readiness: the simulator depends on nothing else, so answering is ready."""
-    return {"status": "ok"}
 
 
 @get("/health", media_type="text/plain")
@@ -92,16 +94,16 @@ async def health() -> str:
 
 
 @get("/admin/faults")
-async def show_faults(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def show_faults(state: State) -> Response[bytes]:
     """The faults of every endpoint."""
-    sim = _sim_of(request)
+    sim = sim_of(state)
     return json_response(sim.faults)
 
 
 @put("/admin/faults/{endpoint:str}")
-async def set_faults(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def set_faults(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     """Replace the faults of one endpoint (or ``all``); answers every endpoint's faults."""
-    sim = _sim_of(request)
+    sim = sim_of(state)
     # Read from the request rather than declared as a parameter: this handler, not Litestar,
     # answers a bad one, with the problem document every other bad input gets.
     endpoint: str = request.path_params["endpoint"]
@@ -124,18 +126,18 @@ async def set_faults(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @delete("/admin/faults", status_code=200)
-async def clear_faults(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def clear_faults(state: State) -> Response[bytes]:
     """Clear every fault; answers the (clean) faults."""
-    sim = _sim_of(request)
+    sim = sim_of(state)
     sim.faults = {e: FaultSpec() for e in ENDPOINTS}
     log.info("faults cleared")
     return json_response(sim.faults)
 
 
 @get("/admin/served")
-async def show_served(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def show_served(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
     """The ground truth: incidents served in successful answers, and counts per endpoint."""
-    sim = _sim_of(request)
+    sim = sim_of(state)
     kind = request.query_params.get("kind", "accidents")
     if kind != "accidents":
         return problem_400(f"kind {kind!r} is not recorded; only 'accidents' is", field="kind")
@@ -143,9 +145,9 @@ async def show_served(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 @delete("/admin/served", status_code=200)
-async def reset_served(request: Request[Any, Any, Any]) -> Response[bytes]:
+async def reset_served(state: State) -> Response[bytes]:
     """Forget what was served and the counts; answers the empty report."""
-    sim = _sim_of(request)
+    sim = sim_of(state)
     sim.reset_served()
     return json_response(sim.served_report())
 
@@ -159,7 +161,7 @@ def create_app(
     """The simulator app over ``TrafficWorld(settings.simulator_seed)``.
 
     Args:
-        settings: ``simulator_seed`` and ``simulator_keys`` are read.
+        settings: ``simulator_seed``, ``simulator_keys`` and ``member_name`` are read.
         clock: the world's time (default: now in KST); fixed in tests for exact answers.
         served_capacity: how many distinct incidents the ground truth keeps.
     """
@@ -170,12 +172,12 @@ def create_app(
         served_capacity,
     )
 
-    return SimulatorApp(
-        sim,
+    return build_app(
+        SERVICE,
+        member=settings.member_name,
         route_handlers=[
             *(_dataset_handler(dataset) for dataset in DATASETS),
             api_traffic,
-            healthz,
             health,
             show_faults,
             set_faults,
@@ -183,10 +185,6 @@ def create_app(
             show_served,
             reset_served,
         ],
-        openapi_config=None,
-        # An unknown path or method gets a problem document, like every other bad input here;
-        # an unexpected failure is logged once and answered with a 500 problem.
-        exception_handlers=exception_handlers("simulator"),
-        # The service configures logging itself (trafficha.logs); Litestar must not replace it.
-        logging_config=None,
+        state={STATE_KEY: sim},
+        app_class=SimulatorApp,
     )
