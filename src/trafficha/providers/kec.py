@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import msgspec
 
@@ -101,15 +101,38 @@ def excerpt(body: bytes) -> str:
     return redact_url(text)
 
 
+def _markup(body: bytes) -> str | None:
+    """What markup a body that is not JSON is: XML (KEC's default ``type``) or an HTML page."""
+    head = body.lstrip()[:256].lower()
+    if head[:1] != b"<":
+        return None
+    return "an HTML page" if b"<html" in head or b"<!doctype html" in head else "XML"
+
+
+def _decode(body: bytes, raw: bytes, into: Any, what: str) -> Any:
+    """Decode ``raw`` (all or part of ``body``) as ``into``; every failure is a payload error.
+
+    msgspec raises ``DecodeError`` for bad JSON and invalid UTF-8 inside a string,
+    ``ValidationError`` for a wrong shape and ``RecursionError`` for very deep nesting: all three
+    are the upstream's bytes, never our bug, so none may escape untyped.
+    """
+    try:
+        return msgspec.json.decode(raw, type=into)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+        markup = _markup(body)
+        if markup is not None:
+            message = f"upstream sent {markup} instead of JSON"
+        elif isinstance(exc, RecursionError):
+            message = f"{what} is nested too deeply"
+        else:
+            message = f"{what}: {exc}"
+        raise ProviderPayloadError(message, excerpt=excerpt(body)) from None
+
+
 def _envelope(body: bytes, list_keys: Sequence[str]) -> tuple[Envelope, msgspec.Raw | None]:
     """Validate the envelope; return it and the raw list (None when the list key is absent)."""
-    try:
-        doc = msgspec.json.decode(body, type=dict[str, msgspec.Raw])
-        env = msgspec.json.decode(body, type=Envelope)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        looks_html = body.lstrip()[:1] == b"<"
-        what = "an HTML page instead of JSON" if looks_html else f"not a KEC JSON object ({exc})"
-        raise ProviderPayloadError(f"upstream sent {what}", excerpt=excerpt(body)) from None
+    doc = _decode(body, body, dict[str, msgspec.Raw], "not a KEC JSON object")
+    env = _decode(body, body, Envelope, "not a KEC envelope")
     code = (env.code or "").strip()
     if code == "ERROR":
         message = (env.message or "").strip() or "key rejected"
@@ -122,19 +145,24 @@ def _envelope(body: bytes, list_keys: Sequence[str]) -> tuple[Envelope, msgspec.
     return env, raw
 
 
+def _total(env: Envelope, body: bytes) -> int | None:
+    try:
+        return int_or_none(env.count)
+    except ValueError as exc:
+        raise ProviderPayloadError(f"count: {exc}", excerpt=excerpt(body)) from None
+
+
 def _rows(body: bytes, list_keys: Sequence[str], row_type: type[RowT]) -> list[RowT]:
     env, raw = _envelope(body, list_keys)
     if raw is None or bytes(raw) == b"null":
         # KEC omits the list on an empty result; a non-zero count without a list is broken.
-        if int_or_none(env.count) not in (None, 0):
+        if _total(env, body) not in (None, 0):
             raise ProviderPayloadError(
                 f"count {env.count} but no list under {list_keys[0]!r}", excerpt=excerpt(body)
             )
         return []
-    try:
-        return msgspec.json.decode(raw, type=list[row_type])  # type: ignore[valid-type]
-    except msgspec.ValidationError as exc:
-        raise ProviderPayloadError(f"unexpected row shape: {exc}", excerpt=excerpt(body)) from None
+    rows: list[RowT] = _decode(body, raw, list[row_type], "unexpected row shape")  # type: ignore[valid-type]
+    return rows
 
 
 def parse_list(
@@ -393,8 +421,11 @@ def parse_page(body: bytes) -> Page:
         ProviderError: the payload is not a success payload.
     """
     env, _ = _envelope(body, ())
-    return Page(
-        total_rows=int_or_none(env.count),
-        page_no=int_or_none(env.page_no),
-        page_count=int_or_none(env.page_size),
-    )
+    try:
+        return Page(
+            total_rows=int_or_none(env.count),
+            page_no=int_or_none(env.page_no),
+            page_count=int_or_none(env.page_size),
+        )
+    except ValueError as exc:
+        raise ProviderPayloadError(f"paging figures: {exc}", excerpt=excerpt(body)) from None

@@ -142,6 +142,13 @@ class Collector:
             log.warning("collector %s: %s fetch failed: %s", self.holder, kind, reason)
             await self._record(kind, fetched_at, epoch, ok=False, records=0, error=reason)
             return None
+        except Exception as exc:
+            # A provider's bug (a custom provider, a parser letting something through) is a
+            # failed collection with its traceback in the log, never the collector's end.
+            reason = f"{type(exc).__name__}: {exc}"
+            log.exception("collector %s: %s fetch raised %s", self.holder, kind, reason)
+            await self._record(kind, fetched_at, epoch, ok=False, records=0, error=reason)
+            return None
         if batch is None:
             # Nothing to publish, but the collection happened: freshness says so.
             await self._record(kind, fetched_at, epoch, ok=True, records=0)

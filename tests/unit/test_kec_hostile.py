@@ -1,0 +1,100 @@
+"""Whatever bytes the upstream sends, every dataset's parser answers records or a typed
+``ProviderError``, never another exception (issue 14, point 3)."""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trafficha.datasets.registry import DATASETS
+from trafficha.datasets.spec import Dataset
+from trafficha.errors import ProviderError, ProviderPayloadError
+from trafficha.providers.kec import parse_page
+
+IDS = [d.kind for d in DATASETS]
+DEPTH = 100_000
+
+
+def success(dataset: Dataset[object], rows: bytes, **envelope: object) -> bytes:
+    head = msgspec.json.encode({"code": "SUCCESS", "message": "ok", "count": 1, **envelope})
+    return head[:-1] + b',"' + dataset.feed.list_key.encode() + b'":' + rows + b"}"
+
+
+HOSTILE = {
+    "invalid UTF-8 in a row's string": lambda d: success(d, b'[{"vdsId":"\xff\xfe"}]'),
+    "deep nesting in the list": lambda d: success(d, b"[" * DEPTH + b"]" * DEPTH),
+    "deep nesting in a row": lambda d: success(d, b'[{"x":' + b"[" * DEPTH + b"]" * DEPTH + b"}]"),
+    "a row that is not an object": lambda d: success(d, b"[1]"),
+    "a count that is not a number": lambda d: msgspec.json.encode(
+        {"code": "SUCCESS", "message": "ok", "count": "many"}
+    ),
+    "truncated JSON": lambda d: success(d, b"[{")[:-3],
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+@pytest.mark.parametrize("dataset", DATASETS, ids=IDS)
+def test_a_hostile_body_is_a_payload_error(dataset: Dataset[object], case: str) -> None:
+    with pytest.raises(ProviderPayloadError):
+        dataset.parse(HOSTILE[case](dataset))
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        (b'<?xml version="1.0" encoding="UTF-8"?><response><code>SUCCESS</code></response>', "XML"),
+        (b"\n<data><count>1</count></data>", "XML"),
+        (b"<!DOCTYPE html><html><title>Request Blocked</title></html>", "an HTML page"),
+        (b"<html><body>502</body></html>", "an HTML page"),
+    ],
+)
+def test_markup_is_named_for_what_it_is(body: bytes, named: str) -> None:
+    for dataset in DATASETS:
+        with pytest.raises(ProviderPayloadError, match=f"^upstream sent {named} instead of JSON"):
+            dataset.parse(body)
+
+
+@pytest.mark.parametrize("field", ["count", "pageSize", "pageNo"])
+def test_paging_figures_that_are_not_numbers_are_payload_errors(field: str) -> None:
+    body = msgspec.json.encode({"code": "SUCCESS", "message": "ok", field: "x1"})
+    with pytest.raises(ProviderPayloadError, match="paging figures"):
+        parse_page(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=400), dataset=st.sampled_from(DATASETS))
+def test_any_bytes_give_records_or_a_provider_error(body: bytes, dataset: Dataset[object]) -> None:
+    try:
+        records = dataset.parse(body)
+    except ProviderError:
+        return
+    assert isinstance(records, list)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(JSONISH, max_size=4), extra=JSONISH, dataset=st.sampled_from(DATASETS))
+def test_any_json_rows_give_records_or_a_provider_error(
+    rows: list[object], extra: object, dataset: Dataset[object]
+) -> None:
+    body = success(dataset, msgspec.json.encode(rows), pageSize=extra)
+    for candidate in (body, parse_page_body(extra)):
+        try:
+            dataset.parse(candidate)
+            parse_page(candidate)
+        except ProviderError:
+            continue
+
+
+def parse_page_body(count: object) -> bytes:
+    return msgspec.json.encode({"code": "SUCCESS", "message": "ok", "count": count})
