@@ -506,13 +506,9 @@ async def _data_api_metrics() -> str:
         async def get(self, _key: str) -> None:
             return None
 
-    api = SimpleNamespace(
-        cache=SimpleNamespace(hits=0, misses=0, shared=0, stale=0),
-        hub=SimpleNamespace(clients=0, relayed=0, dropped=0),
-        redis=EmptyRedis(),
-        keys=StreamKeys(),
-    )
-    return await Telemetry().render(api)  # type: ignore[arg-type]
+    cache = SimpleNamespace(hits=0, misses=0, shared=0, stale=0)
+    hub = SimpleNamespace(clients=0, relayed=0, dropped=0)
+    return await Telemetry().render(cache, hub, EmptyRedis(), StreamKeys())  # type: ignore[arg-type]
 
 
 def metric_names(exposition: str) -> set[str]:

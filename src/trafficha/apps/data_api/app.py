@@ -52,7 +52,7 @@ async def _ready(state: State) -> Readiness:
 
 async def _metrics(state: State) -> str:
     api = data_api(state)
-    return await api.telemetry.render(api)
+    return await api.telemetry.render(api.cache, api.hub, api.redis, api.keys)
 
 
 def create_app(settings: Settings) -> Litestar:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
+import redis.asyncio as aioredis
 from litestar.types import Message, Scope
 from redis.exceptions import RedisError
 
+from trafficha.apps.data_api.cache import ResponseCache
+from trafficha.apps.data_api.hub import EventHub
 from trafficha.apps.metrics import Sample, family, render
 from trafficha.services.hastatus import read_ha_state
-
-if TYPE_CHECKING:
-    from trafficha.apps.data_api.service import DataApi
+from trafficha.streams import StreamKeys
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,11 @@ class Telemetry:
         if message["type"] == "http.response.start":
             self.count(scope.get("path_template"), message["status"])
 
-    async def render(self, api: DataApi) -> str:
-        cache = api.cache
+    async def render(
+        self, cache: ResponseCache, hub: EventHub, redis: aioredis.Redis, keys: StreamKeys
+    ) -> str:
+        """The Prometheus text: this app's counters, its answer cache and event hub, and the
+        pipeline's gauges as Redis holds them."""
         families = [
             family(
                 f"{PREFIX}_responses_total",
@@ -66,29 +70,29 @@ class Telemetry:
                 f"{PREFIX}_event_clients",
                 "gauge",
                 "Open server-sent event streams.",
-                [({}, api.hub.clients)],
+                [({}, hub.clients)],
             ),
             family(
                 f"{PREFIX}_events_relayed_total",
                 "counter",
                 "Pipeline events relayed to the event streams.",
-                [({}, api.hub.relayed)],
+                [({}, hub.relayed)],
             ),
             family(
                 f"{PREFIX}_event_clients_dropped_total",
                 "counter",
                 "Event streams ended because the client fell too far behind.",
-                [({}, api.hub.dropped)],
+                [({}, hub.dropped)],
             ),
-            *await self._pipeline(api),
+            *await self._pipeline(redis, keys),
         ]
         return render(families)
 
-    async def _pipeline(self, api: DataApi) -> list[list[str]]:
+    async def _pipeline(self, redis: aioredis.Redis, keys: StreamKeys) -> list[list[str]]:
         """Gauges of the whole pipeline, as Redis holds them (only ``redis_up 0`` without it)."""
         try:
             async with asyncio.timeout(GAUGE_TIMEOUT):
-                state = await read_ha_state(api.redis, api.keys)
+                state = await read_ha_state(redis, keys)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("pipeline gauges unavailable: %s", exc)
             return [family("trafficha_redis_up", "gauge", "Whether Redis answered.", [({}, 0)])]
