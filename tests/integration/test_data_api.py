@@ -1170,7 +1170,7 @@ def parse_metrics(text: str) -> dict[str, list[Sample]]:
 
 async def test_metrics_are_prometheus_text(api: Api, http: aiohttp.ClientSession) -> None:
     await fetch(http, f"{api.url}/api/road/summary")
-    await fetch(http, f"{api.url}/api/road/summary?grade=x")
+    await fetch(http, f"{api.url}/api/road/summary?route=x")
     answer = await fetch(http, f"{api.url}/metrics")
     assert answer.status == 200
     assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
