@@ -56,12 +56,26 @@ def test_incidents_tab_draws_one_marker_per_located_incident(
     open_tab(page, dashboard_stack, "accidents")
     rows = page.get_by_test_id("accident-row")
     expect(rows.first).to_be_visible()
-    count = int(page.get_by_test_id("incident-count").inner_text().split()[0].replace(",", ""))
-    unmapped = int(page.get_by_test_id("incident-unmapped").inner_text().split()[0])
-    expect(page.locator(".incident-marker")).to_have_count(count - unmapped)
-    incidents = api(dashboard_stack, "/api/accidents/latest?limit=1000")
-    assert count == len(incidents)
+    # The stack keeps collecting, so the page and the API are compared at one moment: the
+    # browser asks the API until its answer has as many incidents as the page shows.
+    seen = page.wait_for_function(
+        """async () => {
+            const figure = (id) => {
+                const el = document.querySelector(`[data-testid="${id}"]`);
+                return el ? parseInt(el.innerText.replace(/,/g, ""), 10) : null;
+            };
+            const answer = await fetch("/api/accidents/latest?limit=1000");
+            const items = await answer.json();
+            const unmapped = figure("incident-unmapped");
+            return figure("incident-count") === items.length ? { items, unmapped } : null;
+        }""",
+        polling=500,
+        timeout=20_000,
+    ).json_value()
+    incidents, unmapped = seen["items"], seen["unmapped"]
+    count = len(incidents)
     assert count - unmapped == mapped(incidents, "latitude", "altitude")
+    expect(page.locator(".incident-marker")).to_have_count(count - unmapped)
     screenshot(page, "incidents")
 
 

@@ -55,6 +55,8 @@ DATA_TABLES = (
     "tollgate_traffic_history",
     "road_traffic_status",
     "road_route_summary",
+    "tollgates",
+    "vds_locations",
 )
 ALL_TABLES = {
     "schema_migrations",
@@ -63,7 +65,7 @@ ALL_TABLES = {
     "cache_accidents",
     "cache_tollgate",
     "cache_road_status",
-    "tollgates",
+    "cache_vds_list",
 }
 
 
@@ -275,6 +277,8 @@ async def test_schema_keeps_one_unique_key_per_data_table(store: DedupStore) -> 
     )
     assert unique["road_traffic_status"] == "vds_id,std_at"
     assert unique["road_route_summary"] == "route_no,collected_at"
+    assert unique["tollgates"] == "unit_code"
+    assert unique["vds_locations"] == "vds_id"
     tables = await query(
         store,
         "SELECT table_name, engine, table_collation FROM information_schema.tables "

@@ -23,6 +23,7 @@ import redis
 from chaoslib.exceptions import ActivityFailed  # type: ignore[import-untyped]
 
 from trafficha.chaos import target
+from trafficha.datasets.registry import DATASETS
 from trafficha.providers.modes import SourceState
 from trafficha.services.audit import audit_from_settings
 from trafficha.services.freshness import Collection
@@ -130,12 +131,7 @@ def data_fresh(
     up to ``timeout_s`` for it."""
     stack = target.stack(state_dir)
     settings = stack.settings()
-    intervals = {
-        "accidents": settings.collect_interval,
-        "road": settings.road_status_collect_interval,
-        "tollgate": settings.tollgate_collect_interval,
-        "tollgates": settings.tollgate_list_interval,
-    }
+    intervals = {d.kind: d.interval(settings) for d in DATASETS}
 
     def check() -> bool:
         try:
