@@ -30,6 +30,7 @@ json.dump(create_app(Settings()).openapi_schema.to_schema(), sys.stdout)
 const ALIASES = {
   Incident: "AccidentItem",
   IncidentStats: "AccidentStatsBody",
+  Notice: "NoticeItem",
   Tollgate: "TollgateItem",
   SeriesPoint: "SlotPoint",
   RoadStatus: "RoadStatusItem",

@@ -123,6 +123,7 @@ export function App() {
               <DashboardTab
                 accidents={data.accidents}
                 stats={data.stats}
+                notices={data.notices}
                 tollgates={data.tollgates}
                 roadSummary={data.roadSummary}
                 network={data.network}
@@ -133,6 +134,7 @@ export function App() {
             {tab === "accidents" ? (
               <IncidentsTab
                 accidents={data.accidents}
+                notices={data.notices}
                 network={data.network}
                 outline={data.outline}
                 initialSelected={openIncident}

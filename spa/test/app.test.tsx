@@ -35,6 +35,7 @@ function liveData(): LiveData {
   return {
     accidents: [incident({ id: 1, occurredAt: "2026-11-27T13:47:00+09:00" }), incident({ id: 2 })],
     stats: null,
+    notices: [],
     tollgates: [],
     roadStatus: [],
     roadSummary: [],

@@ -3,12 +3,13 @@ import { fireEvent, render, screen, within } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { IncidentDetails } from "../src/components/IncidentDetails";
 import { IncidentList } from "../src/components/IncidentList";
+import { NoticeList } from "../src/components/NoticeList";
 import { HaPanel } from "../src/components/HaPanel";
 import { Header } from "../src/components/Header";
 import { DICTS, I18nContext, type Lang } from "../src/i18n";
 import { parseServedBy } from "../src/api/client";
 import { applyMembers, diffSnapshots, snapshotFromStatus } from "../src/lib/ha";
-import { haStatus, incident } from "./fixtures";
+import { haStatus, incident, notice } from "./fixtures";
 
 function withLang(ui: ReactNode, lang: Lang = "ko") {
   return <I18nContext.Provider value={{ lang, t: (k) => DICTS[lang][k] }}>{ui}</I18nContext.Provider>;
@@ -72,6 +73,91 @@ describe("incident list", () => {
     const row = document.querySelector('[data-incident-id="110"]');
     expect(row?.getAttribute("aria-selected")).toBe("true");
     expect(scroll).toHaveBeenCalled();
+  });
+});
+
+describe("incident state, lanes and queue", () => {
+  const work = incident({
+    id: 20,
+    accType: "작업",
+    smsText: "K (2차로) 비탈면보수 작업중",
+    processCode: "1",
+    processName: "진행",
+    lanesBlocked: "NNYNNN",
+    lateLengthKm: 2.5,
+  });
+  const gone = incident({
+    id: 21,
+    lanesBlocked: "NNNNNN",
+    active: false,
+    clearedAt: "2026-11-27T13:45:00+09:00",
+  });
+  it("shows blocked lanes, queue length and KEC's progress in the list, Korean first", () => {
+    render(withLang(<IncidentList incidents={[work, gone]} selectedId={null} onSelect={() => {}} />));
+    const [row, clearedRow] = screen.getAllByTestId("accident-row");
+    expect(within(row).getByTestId("incident-lanes").textContent).toBe("3차로");
+    expect(within(row).getByTestId("incident-lanes").getAttribute("title")).toBe("차단 차로: 3차로");
+    expect(within(row).getByTestId("incident-queue").textContent).toBe("정체 길이 2.5 km");
+    expect(row.textContent).toContain("진행 (1)");
+    expect(row.getAttribute("data-state")).toBe("active");
+    expect(within(row).queryByTestId("incident-state")).toBeNull();
+    expect(clearedRow.getAttribute("data-state")).toBe("cleared");
+    expect(within(clearedRow).getByTestId("incident-state").textContent).toBe("해제");
+    expect(within(clearedRow).queryByTestId("incident-lanes")).toBeNull();
+    expect(within(clearedRow).queryByTestId("incident-queue")).toBeNull();
+  });
+  it("says it in English too", () => {
+    render(withLang(<IncidentList incidents={[work]} selectedId={null} onSelect={() => {}} />, "en"));
+    expect(screen.getByTestId("incident-lanes").textContent).toBe("lane 3");
+    expect(screen.getByTestId("incident-queue").textContent).toBe("Queue 2.5 km");
+  });
+  it("gives the popup the state, progress, clearing time, lanes and queue", () => {
+    const { unmount } = render(withLang(<IncidentDetails incident={work} />));
+    expect(screen.getByTestId("incident-state").textContent).toBe("진행 중");
+    expect(screen.getByTestId("incident-progress").textContent).toBe("처리: 진행 (1)");
+    expect(screen.getByTestId("incident-lanes").textContent).toBe("3차로");
+    expect(screen.getByTestId("incident-queue").textContent).toBe("정체 길이 2.5 km");
+    expect(screen.queryByTestId("incident-cleared-at")).toBeNull();
+    unmount();
+    render(withLang(<IncidentDetails incident={{ ...gone, shoulderBlocked: true }} />));
+    expect(screen.getByTestId("incident-state").textContent).toBe("해제");
+    expect(screen.getByTestId("incident-cleared-at").textContent).toContain("2026-11-27 13:45:00 KST");
+    expect(screen.getByTestId("incident-lanes").textContent).toBe("갓길");
+  });
+});
+
+describe("notices", () => {
+  it("lists notices apart, unwrapped, as text only", () => {
+    const onerror = vi.fn();
+    (window as unknown as { __pwned3: () => void }).__pwned3 = onerror;
+    render(
+      withLang(
+        <NoticeList
+          notices={[
+            notice({ id: 1 }),
+            notice({
+              id: 2,
+              smsText: `** <img src=x onerror="window.__pwned3()"> **`,
+              occurredAt: "2023-09-27T09:11:24+09:00",
+            }),
+          ]}
+        />,
+      ),
+    );
+    const rows = screen.getAllByTestId("notice-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[0].textContent).toContain("(강릉방향) 생태습지 졸음쉼터 화장실 폐쇄");
+    expect(rows[0].textContent).not.toContain("**");
+    expect(rows[0].textContent).toContain("게시 2025-11-17");
+    expect(rows[1].textContent).toContain("<img");
+    expect(document.querySelector('img[src="x"]')).toBeNull();
+    expect(onerror).not.toHaveBeenCalled();
+  });
+  it("bounds the list and says how many more there are", () => {
+    const many = Array.from({ length: 12 }, (_, i) => notice({ id: i + 1 }));
+    render(withLang(<NoticeList notices={many} limit={5} />));
+    expect(screen.getAllByTestId("notice-row")).toHaveLength(5);
+    expect(screen.getByText("+7 건 더 있음")).toBeTruthy();
   });
 });
 

@@ -1,6 +1,7 @@
 import type {
   HaStatus,
   Incident,
+  Notice,
   RoadStatus,
   RouteSummary,
   SectionFeature,
@@ -24,11 +25,34 @@ export function incident(p: Partial<Incident> & { id: number }): Incident {
     lastSeenAt: "2026-11-27T13:47:39.225000+09:00",
     typeCode: "2",
     direction: "논산방향",
+    processCode: "0",
     processName: "접수",
     lanesBlocked: "NYNNNN",
     shoulderBlocked: false,
     lateLengthKm: null,
     source: "sim",
+    active: true,
+    clearedAt: null,
+    ...p,
+  };
+}
+
+/** A notice as KEC's recorded feed has them: type 15 이벤트/홍보, progress 1 진행, no place. */
+export function notice(p: Partial<Notice> & { id: number }): Notice {
+  return {
+    occurredAt: "2025-11-17T15:32:47+09:00",
+    routeNo: "0500",
+    routeName: "영동선",
+    direction: "강릉방향",
+    typeCode: "15",
+    typeName: "이벤트/홍보",
+    smsText: "** (강릉방향) 생태습지 졸음쉼터 화장실 폐쇄 **",
+    pointName: "",
+    processCode: "1",
+    processName: "진행",
+    firstSeenAt: "2026-11-27T13:00:00+09:00",
+    lastSeenAt: "2026-11-27T13:47:39+09:00",
+    source: "real",
     ...p,
   };
 }

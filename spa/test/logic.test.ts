@@ -9,10 +9,21 @@ import {
   volumeColor,
 } from "../src/lib/colors";
 import { inKorea, lineLatLngs, offsetLine, toLatLng } from "../src/lib/geo";
-import { busiestTollgates, computeKpis, countByType } from "../src/lib/kpi";
+import { busiestTollgates, computeKpis, countByType, isCleared } from "../src/lib/kpi";
 import { gradeCounts, joinSections, routeCards } from "../src/lib/road";
 import { formatAgo, formatKstDateTime, formatKstHm, formatKstTime, kstHourKey } from "../src/lib/time";
-import { bucketByHour, distinctValues, EMPTY_FILTER, filterIncidents, incidentLatLng } from "../src/lib/incidents";
+import {
+  blockedLanes,
+  bucketByHour,
+  distinctValues,
+  EMPTY_FILTER,
+  filterIncidents,
+  incidentLatLng,
+  incidentState,
+  noticeText,
+  progressLabel,
+  queueKm,
+} from "../src/lib/incidents";
 import { ALL_RESOURCES, connectionState, resourcesForEvent } from "../src/lib/live";
 import { parseServedBy } from "../src/api/client";
 import { applyMembers, diffSnapshots, memberHealth, pushEvents, snapshotFromStatus, TIMELINE_MAX } from "../src/lib/ha";
@@ -96,7 +107,11 @@ describe("coordinate bounds", () => {
 describe("KPIs", () => {
   it("computes every figure from the payloads", () => {
     const k = computeKpis(
-      [incident({ id: 1 }), incident({ id: 2, processName: "완료" }), incident({ id: 3, processName: "처리중" })],
+      [
+        incident({ id: 1 }),
+        incident({ id: 2, active: false, clearedAt: "2026-11-27T13:40:00+09:00" }),
+        incident({ id: 3, processName: "처리중" }),
+      ],
       [
         tollgate({ unitCode: "1" }),
         tollgate({ unitCode: "2", latestTrafficAmount: null }),
@@ -253,9 +268,43 @@ describe("incident filters and search", () => {
   });
 });
 
+describe("incidents as KEC sends them", () => {
+  it("takes active and cleared from the server, not from the progress text", () => {
+    expect(incidentState(incident({ id: 1 }))).toBe("active");
+    // KEC's recorded progress is 1/진행; a closing name is the server's to judge
+    expect(isCleared(incident({ id: 2, processName: "처리완료" }))).toBe(false);
+    const cleared = incident({ id: 3, active: false, clearedAt: "2026-11-27T13:40:00+09:00" });
+    expect(incidentState(cleared)).toBe("cleared");
+    expect(isCleared(cleared)).toBe(true);
+    const list = [incident({ id: 1 }), cleared];
+    expect(filterIncidents(list, { ...EMPTY_FILTER, state: "cleared" }).map((i) => i.id)).toEqual([3]);
+    expect(filterIncidents(list, { ...EMPTY_FILTER, state: "active" }).map((i) => i.id)).toEqual([1]);
+  });
+  it("reads blocked lanes, queue length and progress as recorded", () => {
+    expect(blockedLanes("NNYNNN")).toEqual([3]);
+    expect(blockedLanes("YYNNNN")).toEqual([1, 2]);
+    expect(blockedLanes("NNNNNN")).toEqual([]);
+    expect(blockedLanes("")).toEqual([]);
+    expect(queueKm(incident({ id: 1, lateLengthKm: 2.5 }))).toBe(2.5);
+    expect(queueKm(incident({ id: 1, lateLengthKm: 0 }))).toBeNull(); // KEC sends 0.0 for none
+    expect(queueKm(incident({ id: 1, lateLengthKm: null }))).toBeNull();
+    expect(progressLabel("1", "진행")).toBe("진행 (1)");
+    expect(progressLabel(null, "진행")).toBe("진행");
+    expect(progressLabel("1", null)).toBe("1");
+    expect(progressLabel(null, null)).toBe("");
+  });
+  it("unwraps a notice's ** … ** text", () => {
+    expect(noticeText("**  (광주방향)112k 남상졸음쉼터 폐쇄(~12월) **")).toBe(
+      "(광주방향)112k 남상졸음쉼터 폐쇄(~12월)",
+    );
+    expect(noticeText("plain")).toBe("plain");
+    expect(noticeText("**")).toBe("**");
+  });
+});
+
 describe("SSE event -> refetch", () => {
   it("refetches only the committed kind's endpoints (and HA status)", () => {
-    expect(resourcesForEvent("commit", { kind: "accidents" }).sort()).toEqual(["accidents", "ha", "stats"]);
+    expect(resourcesForEvent("commit", { kind: "accidents" }).sort()).toEqual(["accidents", "ha", "notices", "stats"]);
     expect(resourcesForEvent("commit", { kind: "road" }).sort()).toEqual(["ha", "roadStatus", "roadSummary"]);
     expect(resourcesForEvent("commit", { kind: "tollgate" }).sort()).toEqual(["ha", "tollgates"]);
     expect(resourcesForEvent("commit", { kind: "tollgates" }).sort()).toEqual(["ha", "tollgates"]);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { act, fireEvent, render, screen } from "@testing-library/react";
+import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import type { ReactNode } from "react";
 import type { LiveData } from "../src/api/useLiveData";
 import { DICTS, I18nContext } from "../src/i18n";
@@ -7,7 +7,7 @@ import { IncidentsTab } from "../src/tabs/IncidentsTab";
 import { DashboardTab } from "../src/tabs/DashboardTab";
 import { RoadTab } from "../src/tabs/RoadTab";
 import { TollgatesTab } from "../src/tabs/TollgatesTab";
-import { incident, roadStatus, section, summary, tollgate } from "./fixtures";
+import { incident, notice, roadStatus, section, summary, tollgate } from "./fixtures";
 
 function withKo(ui: ReactNode) {
   return <I18nContext.Provider value={{ lang: "ko", t: (k) => DICTS.ko[k] }}>{ui}</I18nContext.Provider>;
@@ -23,6 +23,7 @@ const EMPTY = {
   ...MAPS,
   accidents: [],
   stats: null,
+  notices: [],
   tollgates: [],
   roadStatus: [],
   roadSummary: [],
@@ -96,6 +97,37 @@ describe("incidents tab", () => {
   });
 });
 
+describe("incidents tab: active and cleared", () => {
+  it("draws cleared incidents hollow, counts them apart and filters on the state", () => {
+    const cleared = incident({
+      id: 6,
+      accType: "사고",
+      latitude: 36.0,
+      altitude: 127.0,
+      active: false,
+      clearedAt: "2026-11-27T13:40:00+09:00",
+    });
+    render(
+      withKo(
+        <IncidentsTab
+          {...MAPS}
+          accidents={[...incidents, cleared]}
+          notices={[notice({ id: 1 })]}
+          initialSelected={null}
+        />,
+      ),
+    );
+    expect(screen.getByTestId("incident-active").textContent).toBe("5");
+    expect(screen.getByTestId("incident-cleared").textContent).toBe("1");
+    expect(document.querySelectorAll("path.incident-marker")).toHaveLength(4);
+    expect(document.querySelectorAll("path.incident-marker-cleared")).toHaveLength(1);
+    expect(within(screen.getByTestId("incidents-notices")).getAllByTestId("notice-row")).toHaveLength(1);
+    fireEvent.change(screen.getByTestId("filter-state"), { target: { value: "cleared" } });
+    expect(screen.getByTestId("incident-count").textContent).toBe("1");
+    expect(screen.getByTestId("accident-row").getAttribute("data-state")).toBe("cleared");
+  });
+});
+
 describe("dashboard tab", () => {
   it("computes the KPI cards from the payloads", () => {
     render(
@@ -119,6 +151,35 @@ describe("dashboard tab", () => {
     expect(screen.getByTestId("kpi-avg-speed-value").textContent).toBe("80.0");
     expect(screen.getByTestId("kpi-smooth-value").textContent).toBe("50.0");
     expect(screen.getByTestId("busiest-tollgates").textContent).toContain("900");
+  });
+  it("counts active incidents by type, keeps notices apart and shows today's figures", () => {
+    const cleared = incident({ id: 9, accType: "사고", active: false, clearedAt: "2026-11-27T13:40:00+09:00" });
+    render(
+      withKo(
+        <DashboardTab
+          {...EMPTY}
+          accidents={[...incidents, cleared]}
+          notices={[notice({ id: 100 }), notice({ id: 101, smsText: "** 졸음쉼터 폐쇄 **" })]}
+          stats={{
+            totalAccidents: 6,
+            todayAccidents: 4,
+            activeAccidents: 5,
+            clearedToday: 1,
+            activeNotices: 2,
+            byType: {},
+          }}
+          onOpenIncident={() => {}}
+        />,
+      ),
+    );
+    expect(screen.getByTestId("kpi-incidents-value").textContent).toBe("5"); // not the cleared one
+    expect(screen.getByTestId("kpi-incidents-today").textContent).toBe("오늘 발생 4 · 오늘 해제 1");
+    const byType = screen.getByTestId("by-type").textContent ?? "";
+    expect(byType).not.toContain("이벤트/홍보");
+    const notices = screen.getByTestId("dashboard-notices");
+    expect(within(notices).getByTestId("notice-count").textContent).toBe("2");
+    expect(within(notices).getAllByTestId("notice-row")).toHaveLength(2);
+    expect(screen.getByTestId("latest-incidents").textContent).not.toContain("졸음쉼터");
   });
   it("shows a placeholder, not a number, while loading", () => {
     render(

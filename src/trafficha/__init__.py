@@ -81,6 +81,12 @@ _EXPORTS: dict[str, str] = {
     "DeadLetter": "trafficha.streams.deadletters",
     "dead_letters": "trafficha.streams.deadletters",
     "replay_dead_letters": "trafficha.streams.deadletters",
+    "Parsed": "trafficha.models.quarantine",
+    "RejectedRow": "trafficha.models.quarantine",
+    "QuarantineCount": "trafficha.streams.quarantine",
+    "QuarantinedRow": "trafficha.streams.quarantine",
+    "quarantine_counts": "trafficha.streams.quarantine",
+    "quarantined_rows": "trafficha.streams.quarantine",
     "LeaderLease": "trafficha.leader",
     "redis_client": "trafficha.connections",
     "stream_keys": "trafficha.connections",
@@ -130,13 +136,17 @@ __all__ = [
     "DedupStore",
     "LeaderLease",
     "NotLeaderError",
+    "Parsed",
     "Processor",
     "Provider",
     "ProviderAuthError",
     "ProviderError",
     "ProviderPayloadError",
     "ProviderUnavailableError",
+    "QuarantineCount",
+    "QuarantinedRow",
     "RealProvider",
+    "RejectedRow",
     "RetryableError",
     "RoadBatch",
     "RoadSectionStatus",
@@ -181,6 +191,8 @@ __all__ = [
     "parse_road_status",
     "parse_tollgate_traffic",
     "parse_tollgates",
+    "quarantine_counts",
+    "quarantined_rows",
     "redis_client",
     "replay_dead_letters",
     "road_status",
@@ -244,6 +256,7 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with the
         incident_key,
         summarize_routes,
     )
+    from trafficha.models.quarantine import Parsed, RejectedRow
     from trafficha.models.stream import (
         SCHEMA_VERSION,
         AccidentBatch,
@@ -289,3 +302,9 @@ if TYPE_CHECKING:  # what a type checker sees: the same names, eagerly, with the
     )
     from trafficha.streams.keys import StreamKeys
     from trafficha.streams.producer import NotLeaderError, StreamProducer
+    from trafficha.streams.quarantine import (
+        QuarantineCount,
+        QuarantinedRow,
+        quarantine_counts,
+        quarantined_rows,
+    )

@@ -22,12 +22,19 @@ from trafficha.errors import ConfigError, TrafficHaError
 from trafficha.launch import SERVICES
 from trafficha.launch import run as run_service
 from trafficha.providers.modes import MODES, SourceState, SourceStatus
+from trafficha.reference import check as network_cli
 from trafficha.services.audit import AuditReport, audit_from_settings
 from trafficha.services.hastatus import HaState, read_ha_state
 from trafficha.sim import faults_cli
 from trafficha.store import DedupStore
 from trafficha.store.accounts import READ_ONLY, ensure_account
 from trafficha.streams.deadletters import DeadLetter, dead_letters, replay_dead_letters
+from trafficha.streams.quarantine import (
+    QuarantineCount,
+    QuarantinedRow,
+    quarantine_counts,
+    quarantined_rows,
+)
 from trafficha.topology.local import MEMBERS, LocalStack, default_mode, default_state_dir
 
 # Where ``trafficha migrate --reader`` finds the reader's password: not a setting, since no
@@ -99,13 +106,36 @@ def _parser() -> argparse.ArgumentParser:
     dead = sub.add_parser(
         "dead",
         parents=[common],
-        help="list the dead-lettered batches, or replay them onto the stream once fixed",
+        help="list the dead-lettered batches, or replay them onto the stream once fixed; "
+        "'quarantine' shows the upstream rows the parsers set aside",
     )
-    dead.add_argument("action", nargs="?", choices=["list", "replay"], default="list")
+    dead.add_argument("action", nargs="?", choices=["list", "replay", "quarantine"], default="list")
+    dead.add_argument("--dataset", help="quarantine: only this dataset's rows (accidents, road …)")
     dead.add_argument("ids", nargs="*", metavar="ID", help="dead letters to replay")
     dead.add_argument("--all", action="store_true", help="replay every dead letter")
     dead.add_argument("--json", action="store_true", help="machine-readable output")
     faults_cli.add_parser(sub)
+    network_cli.add_parser(sub)
+    capture = sub.add_parser(
+        "capture",
+        help="record every dataset's live KEC answers into DIR, for `trafficha sim replay` "
+        "(key from REAL_OPENAPI_KEY …, never written)",
+    )
+    capture.add_argument("dir", metavar="DIR", type=Path, help="where the recordings go")
+    capture.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="ask URL plus each dataset's KEC path instead of the datasets' URL settings "
+        "(e.g. https://data.ex.co.kr, a proxy, the simulator)",
+    )
+    capture.add_argument(
+        "--dataset",
+        action="append",
+        default=None,
+        metavar="KIND",
+        help="capture only this dataset (accidents, tollgate, road, tollgates, vds); repeatable",
+    )
     audit = sub.add_parser(
         "audit", parents=[common], help="check that every produced batch was applied once"
     )
@@ -122,26 +152,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _pipeline(stack: LocalStack) -> HaState | None:
-    """The pipeline's state from the stack's Redis, or None while Redis is down."""
+async def _pipeline(stack: LocalStack) -> tuple[HaState, list[QuarantineCount]] | None:
+    """The pipeline's state and quarantine counts from the stack's Redis (None while it is
+    down)."""
     if not stack.redis.process.alive():
         return None
     redis = redis_client(stack.settings())
     try:
-        return await read_ha_state(redis, stack.keys())
+        return await read_ha_state(redis, stack.keys()), await quarantine_counts(
+            redis, stack.keys()
+        )
     finally:
         await redis.aclose()
 
 
 def _print_status(stack: LocalStack, *, as_json: bool) -> None:
     rows = stack.status(check_health=True)
-    pipeline = asyncio.run(_pipeline(stack))
+    found = asyncio.run(_pipeline(stack))
+    pipeline, quarantined = found if found is not None else (None, [])
     if as_json:
         report = {
             "mode": stack.layout.mode,
             "ingress": f"http://127.0.0.1:{stack.layout.ingress_port}",
             "processes": rows,
             "pipeline": pipeline,
+            "quarantined": quarantined,
         }
         sys.stdout.write(msgspec.json.encode(report).decode() + "\n")
         return
@@ -164,6 +199,8 @@ def _print_status(stack: LocalStack, *, as_json: bool) -> None:
     for c in pipeline.collections:
         outcome = f"{c.records} records" if c.ok else f"failed: {c.error}"
         sys.stdout.write(f"  last {c.kind:9} {c.at:%H:%M:%S} KST  {outcome}\n")
+    for q in quarantined:
+        sys.stdout.write(f"  quarantined {q.dataset:9} {q.rows:6} rows  {q.reason}\n")
 
 
 def _print_audit(report: AuditReport, *, as_json: bool) -> None:
@@ -253,11 +290,15 @@ def _env_command(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _dead(settings: Settings, args: argparse.Namespace) -> list[DeadLetter] | dict[str, str]:
+async def _dead(
+    settings: Settings, args: argparse.Namespace
+) -> list[DeadLetter] | list[QuarantinedRow] | dict[str, str]:
     redis = redis_client(settings)
     try:
         if args.action == "list":
             return await dead_letters(redis, stream_keys(settings))
+        if args.action == "quarantine":
+            return await quarantined_rows(redis, stream_keys(settings), args.dataset)
         return await replay_dead_letters(
             redis, stream_keys(settings), None if args.all else args.ids
         )
@@ -268,8 +309,10 @@ async def _dead(settings: Settings, args: argparse.Namespace) -> list[DeadLetter
 def _dead_command(args: argparse.Namespace) -> int:
     if args.action == "replay" and bool(args.ids) == args.all:
         raise ConfigError("replay: name the dead letters to replay, or --all (not both)")
-    if args.action == "list" and (args.ids or args.all):
-        raise ConfigError("list takes no ids and no --all")
+    if args.action in ("list", "quarantine") and (args.ids or args.all):
+        raise ConfigError(f"{args.action} takes no ids and no --all")
+    if args.dataset and args.action != "quarantine":
+        raise ConfigError("--dataset goes with quarantine")
     result = asyncio.run(_dead(_stack_settings(_state_dir(args)), args))
     if args.json:
         sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
@@ -277,13 +320,36 @@ def _dead_command(args: argparse.Namespace) -> int:
         for dead_id, new_id in result.items():
             sys.stdout.write(f"{dead_id} -> {new_id}\n")
         sys.stdout.write(f"{len(result)} replayed\n")
+    elif args.action == "quarantine":
+        for row in result:
+            assert isinstance(row, QuarantinedRow)
+            sys.stdout.write(
+                f"{row.at}  {row.dataset:9} page {row.page} row {row.row}  {row.reason}\n"
+                f"    {row.detail}\n    {row.excerpt}\n"
+            )
+        sys.stdout.write(f"{len(result)} quarantined rows kept (the latest; counts: status)\n")
     else:
         for letter in result:
+            assert isinstance(letter, DeadLetter)
             sys.stdout.write(
                 f"{letter.id}  {letter.kind or '-':9} {letter.batch_id or '-'}  {letter.reason}\n"
             )
         sys.stdout.write(f"{len(result)} dead letters\n")
     return 0
+
+
+def _capture(args: argparse.Namespace) -> int:
+    from trafficha.capture import capture_to  # noqa: PLC0415 - only this command needs it
+
+    report = capture_to(args.dir, load_settings(), base_url=args.base_url, kinds=args.dataset)
+    for kind, figures in report.datasets.items():
+        sys.stdout.write(
+            f"{kind:9} {figures['rows']} rows in {figures['pages']} pages -> "
+            f"{args.dir / str(figures['file'])}\n"
+        )
+    for kind, reason in report.failed.items():
+        sys.stdout.write(f"{kind:9} failed: {reason}\n")
+    return 0 if report.ok else 1
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -356,12 +422,14 @@ def _status(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "audit": _audit,
+    "capture": _capture,
     "dead": _dead_command,
     "down": _down,
     "env": _env_command,
     "member": _member,
     "migrate": _migrate_command,
     "mode": _mode_command,
+    "network": network_cli.run,
     "run": _run,
     "sim": faults_cli.run,
     "supervise": _supervise,

@@ -184,6 +184,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         _doc("Keys the simulator accepts, comma-separated; any other key gets KEC's error answer."),
     ] = "test"
     simulator_seed: Annotated[int, _doc("Seed of the simulated traffic world.")] = 7
+    simulator_replay_dir: Annotated[
+        str,
+        _doc(
+            "Simulator: a directory of recorded KEC answers (one JSON file per dataset, named "
+            "`accidents.json`, `realTimeSms.json` …) served instead of the simulated world; "
+            "datasets without a file keep the world (see docs/simulator.md)."
+        ),
+    ] = ""
     proxy_accidents_ttl: Annotated[
         timedelta,
         _doc("How long the proxy serves a cached incident payload before fetching upstream."),

@@ -100,6 +100,42 @@ def test_clicking_an_incident_opens_its_marker_and_a_marker_selects_its_row(
     screenshot(page, "incident-selected")
 
 
+def test_notices_are_shown_apart_and_incidents_show_lanes_and_queue(
+    page: Page, dashboard_stack: LocalStack
+) -> None:
+    open_tab(page, dashboard_stack, "dashboard")
+    # The page and the API at one moment: the notices card counts what /api/notices serves.
+    notices = page.wait_for_function(
+        """async () => {
+            const count = document.querySelector(
+                '[data-testid="dashboard-notices"] [data-testid="notice-count"]');
+            const notices = await (await fetch("/api/notices")).json();
+            const shown = count ? parseInt(count.innerText, 10) : -1;
+            return notices.length > 0 && shown === notices.length ? notices : null;
+        }""",
+        polling=500,
+        timeout=30_000,
+    ).json_value()
+    expect(
+        page.get_by_test_id("dashboard-notices").get_by_test_id("notice-row").first
+    ).to_be_visible()
+    notice_types = {n["typeName"] for n in notices}
+    assert not notice_types & set(api(dashboard_stack, "/api/accidents/stats")["byType"])
+    for name in notice_types:
+        expect(page.get_by_test_id("by-type")).not_to_contain_text(name)
+    screenshot(page, "dashboard-notices")
+
+    open_tab(page, dashboard_stack, "accidents")
+    rows = page.get_by_test_id("accident-row")
+    expect(rows.first).to_be_visible()
+    listed = "\n".join(rows.all_inner_texts())
+    for n in notices:  # not one notice among the incidents
+        assert n["smsText"].strip().strip("*").strip() not in listed
+    expect(rows.get_by_test_id("incident-lanes").first).to_contain_text("차로")
+    expect(rows.get_by_test_id("incident-queue").first).to_contain_text("km")
+    screenshot(page, "incidents-lanes-queue")
+
+
 def test_tollgate_tab_draws_located_tollgates(page: Page, dashboard_stack: LocalStack) -> None:
     open_tab(page, dashboard_stack, "tollgates")
     tollgates = api(dashboard_stack, "/api/tollgates")

@@ -69,3 +69,42 @@ async def test_a_raising_provider_is_a_failed_collection_and_polling_goes_on(
         collector.stop()
         await asyncio.wait_for(task, 5)
     assert (await last_collections(redis_client, keys))["accidents"].ok
+
+
+class Empty:
+    """KEC's answer with no rows: nothing current."""
+
+    @property
+    def source(self) -> Literal["real"]:
+        return "real"
+
+    async def fetch(self, dataset: Dataset[Any]) -> list[Any]:
+        return []
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_an_empty_incident_feed_is_published_and_an_empty_tollgate_list_is_not(
+    redis_client: aioredis.Redis, namespace: str
+) -> None:
+    keys = StreamKeys(stream=f"{namespace}:stream", group=f"{namespace}:group")
+    collector = Collector(
+        redis_client,
+        keys,
+        Empty(),
+        holder="member1/collector-test",
+        intervals={"accidents": 60.0, "tollgates": 60.0},
+        lease_ttl_ms=5000,
+    )
+    await collector.producer.ensure_group()
+    assert await collector.lease.try_acquire()
+    # The incident feed lists what is current: no rows means every incident cleared.
+    batch = await collector.collect("accidents")
+    assert batch is not None
+    assert batch.records == ()
+    assert await redis_client.xlen(keys.stream) == 1
+    # A reference list that came back empty changes nothing, so nothing is published.
+    assert await collector.collect("tollgates") is None
+    assert await redis_client.xlen(keys.stream) == 1
+    assert (await last_collections(redis_client, keys))["tollgates"].ok

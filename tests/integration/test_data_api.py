@@ -34,8 +34,10 @@ from trafficha.apps.data_api.hub import QUEUE_SIZE, EventHub, frame
 from trafficha.events import CommitEvent, LeaderEvent, publish_event
 from trafficha.kst import KST, now_kst
 from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
+from trafficha.models.quarantine import RejectedRow
 from trafficha.models.stream import StreamEntry as Batch
 from trafficha.models.stream import TollgateBatch, TollgateListBatch
+from trafficha.providers.kec import parse_road_status, parse_tollgates
 from trafficha.providers.modes import SourceState, SourceStatus
 from trafficha.reference.network import load_network
 from trafficha.reference.outline import load_outline
@@ -43,10 +45,13 @@ from trafficha.services.freshness import Collection, record_collection
 from trafficha.services.heartbeat import Heartbeat, beat
 from trafficha.store import DedupStore
 from trafficha.streams.keys import StreamKeys
+from trafficha.streams.quarantine import record_rejected
 from trafficha.topology.processes import free_port, wait_until
 from trafficha.topology.servers import MariaDBServer, RedisServer
 
 pytestmark = pytest.mark.integration
+
+KEC_FIXTURES = Path(__file__).parents[1] / "fixtures" / "kec"
 
 ORIGINAL_ACCIDENT_FIELDS = {
     "id",
@@ -66,11 +71,14 @@ OUR_ACCIDENT_FIELDS = {
     "lastSeenAt",
     "typeCode",
     "direction",
+    "processCode",
     "processName",
     "lanesBlocked",
     "shoulderBlocked",
     "lateLengthKm",
     "source",
+    "active",
+    "clearedAt",
 }
 ROAD_STATUS_FIELDS = {
     "routeNo",
@@ -464,7 +472,10 @@ async def test_accident_stats_count_all_today_and_by_type(
     assert answer.status == 200
     assert answer.body == {
         "totalAccidents": 4,
-        "todayAccidents": 3,  # the fourth was last seen 30 h ago
+        "todayAccidents": 3,  # the fourth started 31 h ago
+        "activeAccidents": 3,
+        "clearedToday": 1,  # the fourth: the newest poll does not list it
+        "activeNotices": 0,
         "byType": {"사고": 1, "고장": 1, "작업": 1},
     }
 
@@ -548,7 +559,16 @@ async def test_an_empty_database_gives_empty_lists(
             answer = await fetch(http, empty.url + path)
             assert (answer.status, answer.body) == (200, []), path
         stats = await fetch(http, f"{empty.url}/api/accidents/stats")
-        assert stats.body == {"totalAccidents": 0, "todayAccidents": 0, "byType": {}}
+        assert stats.body == {
+            "totalAccidents": 0,
+            "todayAccidents": 0,
+            "activeAccidents": 0,
+            "clearedToday": 0,
+            "activeNotices": 0,
+            "byType": {},
+        }
+        notices = await fetch(http, f"{empty.url}/api/notices")
+        assert (notices.status, notices.body) == (200, [])
     finally:
         drop_database(mariadb_server, name)
 
@@ -714,15 +734,113 @@ async def test_network_is_geojson_of_routes_and_waypoints(
     assert len(points) == sum(len(r.waypoints) for r in network.routes)
     assert set(points[0]["properties"]) == {"name", "nameEn", "kind", "routeNo"}
 
-    sections = await fetch(http, f"{api.url}/api/network/sections?route={first.route_no}")
-    features = sections.body["features"]
-    assert len(features) == 2 * (len(first.waypoints) - 1)
-    assert {f["properties"]["direction"] for f in features} == {"S", "E"}
-    assert features[0]["properties"]["conzoneId"] == network.sections[0].conzone_id
+    # The sections are the stored conzones, placed: three of 0010's are named alike
+    # (서울TG-신갈JC, whose 2nd and 3rd copies fall on one point) and 영동선's 강릉IC is unknown.
+    check = await learned(http, api.url)
+    assert (check["source"], check["total"], check["placed"]) == ("store", 4, 1)
+    assert [u["conzoneId"] for u in check["unplaced"]] == ["0010CZE001", "0010CZE002", "0500CZS001"]
+    assert "강릉IC is not in the gazetteer" in check["unplaced"][2]["reason"]
+    sections = await fetch(http, f"{api.url}/api/network/sections?route=0010")
+    [feature] = sections.body["features"]
+    assert feature["properties"]["conzoneId"] == "0010CZE000"
+    gyeongbu = {w.name: w for w in network.route("0010").waypoints}
+    assert feature["geometry"]["coordinates"] == [
+        [gyeongbu[name].lon, gyeongbu[name].lat] for name in ("서울TG", "신갈JC")
+    ]
     every = await fetch(http, f"{api.url}/api/network/sections")
-    assert len(every.body["features"]) == len(network.sections)
+    assert every.body["features"] == [feature]
     unknown = await fetch(http, f"{api.url}/api/network/sections?route=9999")
     assert unknown.body == {"type": "FeatureCollection", "features": []}
+
+
+async def learned(http: aiohttp.ClientSession, url: str, total: int | None = None) -> Any:
+    """The data API's network check once it is learned from the store (of ``total`` conzones)."""
+
+    async def check() -> Any:
+        answer = await fetch(http, f"{url}/api/network/check")
+        body = answer.body
+        done = body["source"] == "store" and (total is None or body["total"] == total)
+        return body if done else None
+
+    return await until(check, timeout=30, what="the network learned from the store")
+
+
+async def test_the_network_is_learned_from_what_is_stored(
+    mariadb_server: MariaDBServer,
+    db_account: tuple[str, str],
+    redis_client: aioredis.Redis,
+    apis: Callable[..., Api],
+    http: aiohttp.ClientSession,
+) -> None:
+    network = load_network()
+    name = create_database(mariadb_server)
+    keys = StreamKeys(stream=f"t{uuid.uuid4().hex[:12]}:stream")
+    try:
+        async with await open_store(db_account, mariadb_server.port, name) as store:
+            running = apis(read_only_account(mariadb_server, name), keys=keys)
+            # Nothing stored: the built-in network, as it is drawn.
+            check = await fetch(http, f"{running.url}/api/network/check")
+            assert check.headers["Cache-Control"] == "public, max-age=60"
+            assert (check.body["source"], check.body["unplaced"]) == ("builtin", [])
+            assert check.body["placed"] == check.body["total"] == len(network.sections)
+            builtin = await fetch(http, f"{running.url}/api/network/sections")
+            assert [f["properties"]["conzoneId"] for f in builtin.body["features"]] == [
+                s.conzone_id for s in network.sections
+            ]
+            first = network.sections[0]
+            assert builtin.body["features"][0]["geometry"]["coordinates"] == [
+                [first.start.lon, first.start.lat],
+                [first.end.lon, first.end.lat],
+            ]
+
+            # KEC's answers come in: readings of real conzones (and 0010CZE011, which follows
+            # 0010CZE010 구서IC-영락IC), and the tollgate list.
+            readings = list(
+                parse_road_status((KEC_FIXTURES / "traffic_amount_by_realtime.json").read_bytes())
+            )
+            readings.append(
+                msgspec.structs.replace(
+                    readings[0],
+                    vds_id="0010VDE00111",
+                    conzone_id="0010CZE011",
+                    conzone_name="영락IC-부산TG",
+                )
+            )
+            gates = parse_tollgates((KEC_FIXTURES / "locationinfo_unit.json").read_bytes())
+            await apply_and_announce(
+                store,
+                redis_client,
+                keys,
+                road_batch(readings),
+                TollgateListBatch(**_envelope(), records=tuple(gates)),
+            )
+            commit = CommitEvent(kind="road", batch_id="b-1", inserted=6, duplicates=0, version=2)
+            await publish_event(redis_client, keys, commit)
+
+            check = await learned(http, running.url, total=5)
+            assert (check["placed"], check["tollgates"], check["unplaced"]) == (5, 2, [])
+            assert {r["routeNo"]: (r["placed"], r["total"]) for r in check["routes"]} == {
+                "0010": (4, 4),
+                "0150": (1, 1),
+            }
+            sections = await fetch(http, f"{running.url}/api/network/sections?route=0010")
+            by_id = {f["properties"]["conzoneId"]: f for f in sections.body["features"]}
+            assert set(by_id) == {"0010CZE010", "0010CZE011", "0010CZS010", "0010CZS011"}
+            guseo = network.route("0010").waypoints[0]
+            east = by_id["0010CZE010"]
+            assert east["properties"]["conzoneName"] == "구서IC-영락IC"
+            assert east["geometry"]["coordinates"][0] == [guseo.lon, guseo.lat]
+            assert (
+                east["geometry"]["coordinates"][-1]
+                == by_id["0010CZE011"]["geometry"]["coordinates"][0]
+            )
+            routes = await fetch(http, f"{running.url}/api/network")
+            lines = [f for f in routes.body["features"] if f["geometry"]["type"] == "LineString"]
+            assert [f["properties"]["routeNo"] for f in lines] == [
+                r.route_no for r in network.routes
+            ]
+    finally:
+        drop_database(mariadb_server, name)
 
 
 async def test_network_outline_is_geojson_of_the_land(
@@ -757,6 +875,7 @@ async def test_a_repeated_request_is_a_hit_without_a_query_and_a_commit_shows_ne
             running = apis(
                 read_only_account(mariadb_server, name), keys=keys, API_CACHE_MAX_AGE="10m"
             )
+            await learned(http, running.url)  # its queries done: only ours are counted below
             url = f"{running.url}/api/road/summary"
 
             first = await fetch(http, url)
@@ -807,6 +926,7 @@ async def test_with_the_cache_off_every_request_queries(
     http: aiohttp.ClientSession,
 ) -> None:
     running = apis(seeded_database, API_CACHE_MAX_AGE="0")
+    await learned(http, running.url)  # its queries done: only ours are counted below
     before = com_select(mariadb_server)
     for _ in range(3):
         answer = await fetch(http, f"{running.url}/api/road/summary")
@@ -876,6 +996,19 @@ async def test_ha_status_reflects_leader_source_members_stream_and_collections(
         await redis_client.xadd(keys.stream, {"n": n})
     await redis_client.xreadgroup(keys.group, "member2-proc", {keys.stream: ">"}, count=2)
     await redis_client.xadd(keys.dead, {"reason": "undecodable"})
+    quarantined = [
+        RejectedRow(page=1, row=n, reason="grade … is not 0..3", detail="d", excerpt="{}")
+        for n in range(3)
+    ]
+    await record_rejected(
+        redis_client,
+        keys,
+        dataset="road",
+        source="real",
+        producer="p",
+        at=now,
+        rejected=quarantined,
+    )
     await record_collection(
         redis_client,
         keys,
@@ -941,6 +1074,8 @@ async def test_ha_status_reflects_leader_source_members_stream_and_collections(
     assert metrics["trafficha_stream_dead_letters"][0].value == 1
     assert metrics["trafficha_source_switches"][0].value == 2
     assert metrics["trafficha_data_version"][0].value == 5
+    [rows] = metrics["trafficha_quarantined_rows_total"]
+    assert (rows.labels, rows.value) == ({"dataset": "road", "reason": "grade … is not 0..3"}, 3)
 
 
 class EventStream:
@@ -1206,12 +1341,14 @@ async def test_openapi_document_is_valid_and_complete(
     for path in (
         "/api/accidents/latest",
         "/api/accidents/stats",
+        "/api/notices",
         "/api/tollgate/traffic",
         "/api/road/status",
         "/api/road/summary",
         "/api/tollgates",
         "/api/network",
         "/api/network/sections",
+        "/api/network/check",
         "/api/ha/status",
         "/api/events",
         "/healthz",

@@ -122,6 +122,7 @@ PATHS = (
     "/api/network",
     "/api/network/outline",
     "/api/network/sections",
+    "/api/network/check",
     "/api/ha/status",
     "/healthz",
     "/readyz",

@@ -159,9 +159,8 @@ async def test_each_endpoint_parses_into_the_worlds_records(http: aiohttp.Client
     assert (status, ctype) == (200, JSON_TYPE)
     page = parse_page(body)
     assert any(
-        parse_tollgate_traffic(body)
-        == WORLD.tollgate_traffic_at(t)[: TOLLGATE_TRAFFIC.feed.max_rows]
-        and page.total_rows == len(WORLD.tollgate_traffic_at(t))
+        parse_tollgate_traffic(body) == WORLD.tollgate_hour_at(t)[: TOLLGATE_TRAFFIC.feed.max_rows]
+        and page.total_rows == len(WORLD.tollgate_hour_at(t))
         for t in moments
     )
 
@@ -290,9 +289,14 @@ async def test_incident_pages_cover_the_snapshot_once(http: aiohttp.ClientSessio
 # --- filters --------------------------------------------------------------------------------
 
 
+def traffic_unit() -> str:
+    """A unit with traffic (most of the list's units have none: junctions, rest areas …)."""
+    return WORLD.tollgate_traffic_at(now_kst())[0].unit_code
+
+
 async def test_tollgate_filters_apply_server_side(http: aiohttp.ClientSession) -> None:
-    unit = WORLD.tollgates()[0].unit_code
-    wanted = {"inoutType": "1", "tcsType": "2", "carType": "3", "exDivCode": "00"}
+    unit = traffic_unit()
+    wanted = {"inoutType": "1", "tcsType": "2", "carType": "1", "exDivCode": "00"}
     body, moments = await timed(lambda: ok(http, IC, **wanted))
     records = parse_tollgate_traffic(body)
     assert records
@@ -302,20 +306,25 @@ async def test_tollgate_filters_apply_server_side(http: aiohttp.ClientSession) -
     assert any(
         parse_page(body).total_rows
         == sum(
-            (r.inout_type, r.tcs_type, r.car_type) == ("1", "2", "3")
-            for r in WORLD.tollgate_traffic_at(t)
+            (r.inout_type, r.tcs_type, r.car_type, r.ex_div_code) == tuple(wanted.values())
+            for r in WORLD.tollgate_hour_at(t)
         )
         for t in moments
     )
 
-    body = await ok(http, IC, unitCode=unit, tmType=2)
+    (body, moments) = await timed(lambda: ok(http, IC, unitCode=unit, tmType=2))
     one_gate = parse_tollgate_traffic(body)
     assert {r.unit_code for r in one_gate} == {unit}
-    assert len(one_gate) == 2 * 2 * 6  # in/out x TCS/hi-pass x six classes, one slot
+    assert any(
+        one_gate == [r for r in WORLD.tollgate_hour_at(t) if r.unit_code == unit] for t in moments
+    )
+    assert len({r.slot_at for r in one_gate}) == 4  # the last hour's four slots
+    # At most in/out x TCS/hi-pass x six classes a slot (none for a class nobody drove).
+    assert len(one_gate) <= 4 * 2 * 2 * 6
 
     body = await ok(http, IC, unitCode=unit, tmType=1)
     hourly = parse_tollgate_traffic(body)
-    assert len(hourly) == len(one_gate)
+    assert 0 < len(hourly) <= 2 * 2 * 6
     assert {(r.tm_type, r.tm_name) for r in hourly} == {("1", "1시간")}
     assert all(r.slot_at.minute == 0 for r in hourly)
 
@@ -469,6 +478,64 @@ async def test_bad_fault_bodies_get_problem_documents(
     assert all(not f["blocked"] and f["latency_ms"] == 0 for f in faults.values())
 
 
+HOSTILE = '<img src=x onerror=alert(1)> "quoted" & 한글 **'
+
+
+async def test_the_text_fault_sets_every_incidents_text(http: aiohttp.ClientSession) -> None:
+    faults = await set_fault(http, "accidents", text=HOSTILE)
+    assert faults["accidents"]["text"] == HOSTILE
+    body, moments = await timed(lambda: ok(http, SMS, numOfRows=20))
+    rows = json.loads(body)["realTimeSMSList"]
+    assert rows
+    assert {r["smsText"] for r in rows} == {HOSTILE}  # as JSON carries it, nothing escaped
+    # The same incidents as ever (their keys), only their text replaced.
+    served = parse_accidents(body)
+    assert any(keys(served) == keys(WORLD.incidents_at(t)[:20]) for t in moments)
+    assert {a.sms_text for a in served} == {HOSTILE.strip()}
+    async with http.get("/api/traffic") as response:
+        original = await response.json()
+    assert {r["smsText"] for r in original["realTimeSMSList"]} == {HOSTILE}
+    # XML escapes it as markup must be.
+    async with http.get(SMS, params={"key": KEYS[0], "numOfRows": "1"}) as response:
+        text = await response.text()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert ET.fromstring(text).findtext("realTimeSMSList/smsText") == HOSTILE
+    # Cleared, the world's own texts are back.
+    await admin(http, "DELETE", "/admin/faults")
+    plain = await ok(http, SMS, numOfRows=20)
+    assert {r["smsText"] for r in json.loads(plain)["realTimeSMSList"]} != {HOSTILE}
+
+
+async def test_the_text_fault_applies_to_incidents_only(http: aiohttp.ClientSession) -> None:
+    for endpoint in ("road", "locations"):
+        async with http.put(f"/admin/faults/{endpoint}", json={"text": "x"}) as response:
+            assert response.status == 400
+            problem = await response.json(content_type=None)
+        assert [p["name"] for p in problem["invalid-params"]] == ["text"]
+    for bad in ("", "x" * 2001):
+        async with http.put("/admin/faults/accidents", json={"text": bad}) as response:
+            assert response.status == 400
+    faults = await set_fault(http, "all", text=HOSTILE, latency_ms=1)
+    assert faults["accidents"]["text"] == HOSTILE
+    assert all(
+        f["text"] is None and f["latency_ms"] == 1 for e, f in faults.items() if e != "accidents"
+    )
+    assert parse_road_status(await ok(http, VDS))  # other answers as ever
+
+
+def test_cli_sets_the_text(simulator: str, capsys: pytest.CaptureFixture[str]) -> None:
+    url = ["--url", simulator]
+    assert faults_cli.main(["fault", "set", "accidents", "--text", HOSTILE, *url]) == 0
+    assert json.loads(capsys.readouterr().out)["accidents"]["text"] == HOSTILE
+    with urllib.request.urlopen(f"{simulator}/api/traffic", timeout=5) as response:
+        rows = json.loads(response.read())["realTimeSMSList"]
+    assert {r["smsText"] for r in rows} == {HOSTILE}
+    assert faults_cli.main(["fault", "set", "road", "--text", "x", *url]) == 1
+    assert "text" in capsys.readouterr().err
+    assert faults_cli.main(["fault", "clear", *url]) == 0
+    assert json.loads(capsys.readouterr().out)["accidents"]["text"] is None
+
+
 # --- ground truth ---------------------------------------------------------------------------
 
 
@@ -534,6 +601,7 @@ def test_cli_sets_shows_and_clears_faults(
         "bad_key": False,
         "blocked": False,
         "malformed": False,
+        "text": None,
     }
     assert faults_cli.main(["fault", "set", "all", "--blocked", "--bad-key", *url]) == 0
     capsys.readouterr()
@@ -595,16 +663,46 @@ async def test_exact_records_at_a_fixed_clock(fixed: AsyncTestClient[Any]) -> No
     assert parse_accidents(await fixed_get(fixed, SMS)) == incidents[: ACCIDENTS.feed.max_rows]
     desc = await fixed_get(fixed, SMS, sortType="desc", numOfRows=len(incidents))
     assert parse_accidents(desc) == incidents[::-1][: ACCIDENTS.feed.max_rows]
-    traffic = WORLD.tollgate_traffic_at(FIXED)
-    served_traffic = []
+    traffic = WORLD.tollgate_hour_at(FIXED)
+    served_traffic: list[Any] = []
     for page in range(1, math.ceil(len(traffic) / TOLLGATE_TRAFFIC.feed.max_rows) + 1):
         served_traffic += parse_tollgate_traffic(await fixed_get(fixed, IC, pageNo=page))
     assert served_traffic == traffic
     assert parse_road_status(await fixed_get(fixed, VDS)) == WORLD.road_status_at(FIXED)
 
 
+async def test_answers_look_like_the_recordings(fixed: AsyncTestClient[Any]) -> None:
+    """The calibrated properties, as a client reads them over HTTP (see test_sim_world)."""
+    sms = json.loads(await fixed_get(fixed, SMS))
+    rows = sms["realTimeSMSList"]
+    assert 20 <= sms["count"] <= 200
+    assert rows[0]["accTypeCode"] == "15"  # oldest first: the notices lead, as recorded
+    assert sum(r["accTypeCode"] == "15" for r in rows) >= 10
+    assert sum(r["latitude"] is None for r in rows) > len(rows) / 2
+    assert sum(r["accPointNM"] == " " for r in rows) >= 10
+    assert {(r["accProcessCode"], r["accProcessNM"]) for r in rows} == {("1", "진행")}
+
+    units: list[dict[str, Any]] = []
+    for page in range(1, 7):
+        units += json.loads(await fixed_get(fixed, UNITS, pageNo=page))["list"]
+    assert len(units) == 590
+    assert sum(u["xValue"] is None for u in units) == 194
+    assert all(len(u["routeNo"]) == 3 and u["unitCode"].endswith(" ") for u in units)
+
+    ic = json.loads(await fixed_get(fixed, IC))
+    everything: list[dict[str, Any]] = []
+    for page in range(1, ic["pageSize"] + 1):
+        everything += json.loads(await fixed_get(fixed, IC, pageNo=page))["trafficIc"]
+    assert len({r["sumTm"] for r in everything}) == 4
+    assert {r["exDivCode"] for r in everything} > {"00"}
+    assert any(r["trafficAmout"] == "" for r in everything)
+
+    vds = json.loads(await fixed_get(fixed, VDS))["list"]
+    assert any(r["grade"] == "0" and r["speed"] == "-1" for r in vds)
+
+
 async def test_hourly_volumes_sum_the_four_slots(fixed: AsyncTestClient[Any]) -> None:
-    unit = WORLD.tollgates()[0].unit_code
+    unit = WORLD.tollgate_traffic_at(FIXED)[0].unit_code
     hourly = parse_tollgate_traffic(await fixed_get(fixed, IC, tmType=1, unitCode=unit))
     (hour,) = {r.slot_at for r in hourly}
     quarters = [

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import sys
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiomysql
@@ -44,6 +47,7 @@ from trafficha.store import (
     tollgate_traffic,
 )
 from trafficha.store.db import connection
+from trafficha.store.reads import StoredConzone, road_conzones, tollgate_locations
 from trafficha.topology.processes import free_port
 
 pytestmark = pytest.mark.integration
@@ -611,7 +615,9 @@ async def test_times_are_stored_in_utc_and_read_back_as_the_same_kst_instant(
 
 async def test_reads_on_an_empty_database_are_empty(store: DedupStore) -> None:
     assert await latest_accidents(store) == []
-    assert await accident_stats(store) == AccidentStats(total=0, today=0, by_type={})
+    assert await accident_stats(store) == AccidentStats(
+        total=0, today=0, active=0, cleared_today=0, notices=0, by_type={}
+    )
     assert await tollgate_traffic(store) == []
     assert await road_status(store) == []
     assert await road_summary(store) == []
@@ -674,29 +680,44 @@ async def test_accident_stats_count_the_kst_day_and_the_last_three_hours(
     store: DedupStore,
 ) -> None:
     now = datetime(2026, 9, 19, 12, 0, tzinfo=KST)
+    # Started yesterday, first seen today: not today's ("today" is the day it started).
     await store.apply(
-        accidents_batch("yesterday", [accident(1)], datetime(2026, 9, 18, 23, 50, tzinfo=KST))
+        accidents_batch(
+            "yesterday",
+            [accident(1, occurred_at=datetime(2026, 9, 18, 23, 50, tzinfo=KST))],
+            datetime(2026, 9, 19, 0, 10, tzinfo=KST),
+        )
     )
-    # 00:30 KST is still the previous day in UTC: "today" is the KST day.
+    # 00:30 KST is still the previous day in UTC: "today" is the KST day. This poll no longer
+    # lists the first, which cleared then.
     await store.apply(
         accidents_batch(
             "after-midnight",
-            [accident(2, type_name="고장")],
-            datetime(2026, 9, 19, 0, 30, tzinfo=KST),
+            [accident(2, type_name="고장", occurred_at=datetime(2026, 9, 19, 0, 30, tzinfo=KST))],
+            datetime(2026, 9, 19, 0, 31, tzinfo=KST),
         )
     )
+    recent = now - timedelta(minutes=40)
     await store.apply(
         accidents_batch(
             "recent",
-            [accident(3), accident(4), accident(5, type_name="작업")],
+            [
+                accident(3, occurred_at=recent),
+                accident(4, occurred_at=recent),
+                accident(5, type_name="작업", occurred_at=recent),
+            ],
             now - timedelta(minutes=30),
         )
     )
     stats = await accident_stats(store, now)
-    assert stats == AccidentStats(total=5, today=4, by_type={"사고": 2, "작업": 1})
+    assert stats == AccidentStats(
+        total=5, today=4, active=3, cleared_today=2, notices=0, by_type={"사고": 2, "작업": 1}
+    )
     assert list(stats.by_type) == ["사고", "작업"]
     next_day = await accident_stats(store, now + timedelta(days=1))
-    assert (next_day.total, next_day.today, next_day.by_type) == (5, 0, {})
+    assert next_day == AccidentStats(
+        total=5, today=0, active=3, cleared_today=0, notices=0, by_type={}
+    )
 
 
 async def test_tollgate_traffic_sums_each_slot_over_the_last_three_hours(
@@ -899,4 +920,134 @@ async def test_tollgate_list_upserts_and_keeps_a_known_location(store: DedupStor
     rows = await query(store, "SELECT unit_name, lat, lon FROM tollgates WHERE unit_code = '101'")
     assert [(name, float(lat), float(lon)) for name, lat, lon in rows] == [
         ("서울영업소", 37.365046, 127.102077)
+    ]
+
+
+async def test_conzones_are_read_as_the_newest_readings_name_them(store: DedupStore) -> None:
+    assert await road_conzones(store) == []
+    t = T0
+    await store.apply(
+        road_batch(
+            "cz-1",
+            [
+                # A simulator's name for KEC's id, read earlier: KEC's newer name wins.
+                reading("0010VDE00100", t - timedelta(hours=2), conzone_name="구서IC-부산TG"),
+                reading("0010VDE00100", t),
+                reading("0010VDE00110", t - timedelta(minutes=1)),
+                reading(
+                    "0010VDS00100",
+                    t,
+                    conzone_id="0010CZS010",
+                    conzone_name="영락IC-구서IC",
+                    direction="S",
+                ),
+                # Two days old: out of the default window of a day before the newest reading.
+                reading(
+                    "0500VDE00100",
+                    t - timedelta(days=2),
+                    conzone_id="0500CZE010",
+                    conzone_name="서창JC-월곶JC",
+                    route_no="0500",
+                    route_name="영동선",
+                ),
+            ],
+        )
+    )
+    conzones = await road_conzones(store)
+    assert conzones == [
+        StoredConzone(
+            conzone_id="0010CZE010",
+            conzone_name="구서IC-영락IC",
+            route_no="0010",
+            route_name="경부선",
+            direction="E",
+            last_seen_at=t,
+        ),
+        StoredConzone(
+            conzone_id="0010CZS010",
+            conzone_name="영락IC-구서IC",
+            route_no="0010",
+            route_name="경부선",
+            direction="S",
+            last_seen_at=t,
+        ),
+    ]
+    assert [c.conzone_id for c in await road_conzones(store, window=timedelta(days=3))] == [
+        "0010CZE010",
+        "0010CZS010",
+        "0500CZE010",
+    ]
+    # Since a time: only what was read from then on (what the data API reads after a build).
+    assert await road_conzones(store, since=t + timedelta(minutes=1)) == []
+    since = await road_conzones(store, since=t - timedelta(hours=3))
+    assert [(c.conzone_id, c.conzone_name) for c in since] == [
+        ("0010CZE010", "구서IC-영락IC"),
+        ("0010CZS010", "영락IC-구서IC"),
+    ]
+
+
+async def test_tollgate_locations_list_every_tollgate(store: DedupStore) -> None:
+    seoul = Tollgate(
+        unit_code="101",
+        unit_name="서울",
+        route_no="0010",
+        route_name="경부선",
+        lat=37.365046,
+        lon=127.102077,
+    )
+    nowhere = msgspec.structs.replace(seoul, unit_code="065", unit_name="판교", lat=None, lon=None)
+    await store.apply(
+        TollgateListBatch(
+            producer="p",
+            epoch=1,
+            source="real",
+            fetched_at=T0,
+            batch_id="tg-locations",
+            records=(seoul, nowhere),
+        )
+    )
+    assert await tollgate_locations(store) == [nowhere, seoul]
+
+
+async def test_the_network_check_reads_the_store(
+    store: DedupStore, database: Database, tmp_path: Path
+) -> None:
+    await store.apply(
+        road_batch(
+            "cz-check",
+            [
+                reading("0010VDE00100", T0),
+                reading("0010VDE00110", T0, conzone_id="0010CZE011", conzone_name="영락IC-부산TG"),
+                reading(
+                    "0010VDS00100",
+                    T0,
+                    conzone_id="0010CZS010",
+                    conzone_name="영락IC-구서IC",
+                    direction="S",
+                ),
+            ],
+        )
+    )
+    # No local stack in the state directory: the settings of the environment.
+    env = {**os.environ, **database.env(), "TRAFFICHA_STATE_DIR": str(tmp_path)}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "trafficha.cli",
+        "network",
+        "check",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert proc.returncode == 0, err.decode()
+    lines = out.decode().splitlines()
+    assert lines[0] == "3 conzones, 0 located tollgates, 0 VDS chainages"
+    assert lines[2].split()[:4] == ["0010", "2", "3", "66.7"]
+    # Southbound, nothing follows 영락IC: it stays unplaced, with the reason.
+    assert lines[-2:] == [
+        "unplaced: 1",
+        "  0010CZS010  영락IC-구서IC  "
+        "영락IC is not in the gazetteer, with no placed point on its end side",
     ]

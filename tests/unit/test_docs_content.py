@@ -156,9 +156,29 @@ def parse_table(statement: str) -> TableSpec:
     )
 
 
+def alter_table(tables: dict[str, TableSpec], statement: str) -> None:
+    """Apply an ``ALTER TABLE … ADD COLUMN/KEY IF NOT EXISTS`` to the table it names."""
+    name_match = re.search(r"ALTER TABLE (\w+)", statement)
+    assert name_match, statement
+    table = tables[name_match[1]]
+    table.columns += re.findall(r"ADD COLUMN IF NOT EXISTS (\w+)", statement)
+    for unique, name, columns in re.findall(
+        r"ADD (UNIQUE )?KEY IF NOT EXISTS (\w+)\s*\(([^)]*)\)", statement
+    ):
+        (table.uniques if unique else table.indexes)[name] = _columns(columns)
+
+
 def schema() -> list[TableSpec]:
+    """Every table as the migrations leave it (statements that are not DDL are skipped)."""
     statements = [SCHEMA_MIGRATIONS, *(s for m in MIGRATIONS for s in m.statements)]
-    return [parse_table(s) for s in statements]
+    tables: dict[str, TableSpec] = {}
+    for statement in statements:
+        if "CREATE TABLE" in statement:
+            table = parse_table(statement)
+            tables[table.name] = table
+        elif "ALTER TABLE" in statement:
+            alter_table(tables, statement)
+    return list(tables.values())
 
 
 def table_sections(text: str) -> dict[str, tuple[str, str]]:

@@ -146,15 +146,7 @@ def test_html_block_page_is_a_payload_error_without_the_key(parse: object) -> No
             "not a KEC JSON",
         ),
         (b"[]", "not a KEC JSON"),
-        (
-            b'{"code":"SUCCESS","realTimeSMSList":[{"accDate":"2026.05.21","accHour":7}]}',
-            "unexpected row shape",
-        ),
-        (
-            b'{"code":"SUCCESS","realTimeSMSList":[{"accDate":"2026.13.40","accHour":"07:00:00"}]}',
-            "row 0",
-        ),
-        (b'{"code":"SUCCESS","realTimeSMSList":[{"accHour":"07:00:00"}]}', "accDate/accHour date"),
+        (b'{"code":"SUCCESS","realTimeSMSList":{"accHour":"07:00:00"}}', "not a list"),
         (b'{"code":"SUCCESS","count":5}', "no list"),
         (b'{"code":"BUSY","message":"try later"}', "not SUCCESS"),
         (b'{"message":"no code at all","list":[]}', "not SUCCESS"),
@@ -166,17 +158,83 @@ def test_malformed_incident_payloads(body: bytes, reason: str) -> None:
     assert info.value.excerpt
 
 
-def test_road_rows_with_impossible_values_are_rejected() -> None:
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        (
+            {"accDate": "2026.05.21", "accHour": 7},
+            "Expected `str | null`, got `int` - at `$.accHour`",
+        ),
+        ({"accDate": "2026.13.40", "accHour": "07:00:00"}, "month must be in 1..12"),
+        ({"accHour": "07:00:00"}, "accDate/accHour date is missing"),
+        ({"accDate": "2026.5.21", "accHour": "07:00:00"}, "not a KEC date/time: … …"),
+        (
+            {"accDate": "2026.05.21", "accHour": "07:00:00", "nosunNM": "00100"},
+            "not a route number: …",
+        ),
+    ],
+)
+def test_an_unusable_incident_row_is_quarantined_and_the_page_flows_on(
+    row: dict[str, object], reason: str
+) -> None:
+    good = json.loads(fixture("realtime_sms.json"))["realTimeSMSList"][0]
+    body = json.dumps({"code": "SUCCESS", "count": 3, "realTimeSMSList": [good, row, good]})
+    parsed = parse_accidents(body.encode())
+    assert len(parsed) == 2
+    [rejected] = parsed.rejected
+    assert (rejected.page, rejected.row, rejected.reason) == (1, 1, reason)
+    assert rejected.excerpt.startswith("{")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("updownTypeCode", "X", "updownTypeCode … is not S or E"),
+        ("grade", "4", "grade … is not 0..3"),
+        ("speed", "fast", "not a number: …"),
+        ("speed", "-7", "speed … is out of range 0..2147483647"),
+        ("speed", "400", "speed … is beyond … km/h"),
+        ("trafficAmout", "3000000000", "trafficAmout … is out of range 0..2147483647"),
+        ("trafficAmout", "-20", "trafficAmout … is out of range 0..2147483647"),
+        ("vdsId", " ", "vdsId is missing"),
+        ("routeNo", "00100", "not a route number: …"),
+    ],
+)
+def test_road_rows_with_impossible_values_are_quarantined(
+    field: str, value: str, reason: str
+) -> None:
     doc = json.loads(fixture("traffic_amount_by_realtime.json"))
-    for field, value in [
-        ("updownTypeCode", "X"),
-        ("grade", "7"),
-        ("speed", "fast"),
-        ("vdsId", " "),
-    ]:
-        row = {**doc["list"][0], field: value}
-        with pytest.raises(ProviderPayloadError, match="row 0"):
-            parse_road_status(json.dumps({**doc, "list": [row]}).encode())
+    rows = [doc["list"][0], {**doc["list"][0], field: value}, doc["list"][1]]
+    parsed = parse_road_status(json.dumps({**doc, "pageNo": 3, "list": rows}).encode())
+    assert [r.vds_id for r in parsed] == [doc["list"][0]["vdsId"], doc["list"][1]["vdsId"]]
+    [rejected] = parsed.rejected
+    assert (rejected.page, rejected.row, rejected.reason) == (3, 1, reason)
+    assert value.strip() in rejected.detail or field in rejected.detail
+
+
+def test_kec_blanks_and_no_reading_marks_are_not_rejections() -> None:
+    doc = json.loads(fixture("traffic_amount_by_realtime.json"))
+    row = {**doc["list"][0], "speed": "-1", "grade": "0", "trafficAmout": "-1", "shareRatio": "-"}
+    parsed = parse_road_status(json.dumps({**doc, "list": [row]}).encode())
+    assert not parsed.rejected
+    [reading] = parsed
+    assert (reading.speed, reading.grade, reading.traffic_amount, reading.share_ratio) == (
+        -1,
+        0,
+        None,
+        None,
+    )
+
+
+def test_tollgate_volumes_beyond_the_column_or_negative_are_quarantined() -> None:
+    doc = json.loads(fixture("traffic_ic.json"))
+    first = doc["trafficIc"][0]
+    rows = [first, {**first, "trafficAmout": "3000000000"}, {**first, "trafficAmout": "-5"}]
+    parsed = parse_tollgate_traffic(json.dumps({**doc, "trafficIc": rows}).encode())
+    assert len(parsed) == 1
+    assert [r.reason for r in parsed.rejected] == [
+        "trafficAmout … is out of range 0..2147483647"
+    ] * 2
 
 
 @pytest.mark.parametrize(
@@ -220,7 +278,7 @@ def test_route_summary_counts_sections_by_worst_grade_and_ignores_no_data() -> N
     rows = parse_road_status(fixture("traffic_amount_by_realtime.json"))
     gyeongbu, seohaean = summarize_routes(rows)
     assert gyeongbu.route_no == "0010"
-    # E section 010 has grades 1 and 2 (-> 서행); S section 010 is 원활; S section 020 is grade 0.
+    # E section 010 has grades 1 and 2 (-> 서행); S section 010 is 원활; S section 011 is grade 0.
     assert (
         gyeongbu.total_sections,
         gyeongbu.smooth_sections,

@@ -1,5 +1,5 @@
-"""Whatever bytes the upstream sends, every dataset's parser answers records or a typed
-``ProviderError``, never another exception (issue 14, point 3)."""
+"""Whatever bytes the upstream sends, every dataset's parser answers records plus quarantined
+rows, or a typed ``ProviderError``, never another exception (issue 14, point 3)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,9 @@ def success(dataset: Dataset[object], rows: bytes, **envelope: object) -> bytes:
 
 
 HOSTILE = {
-    "invalid UTF-8 in a row's string": lambda d: success(d, b'[{"vdsId":"\xff\xfe"}]'),
     "deep nesting in the list": lambda d: success(d, b"[" * DEPTH + b"]" * DEPTH),
     "deep nesting in a row": lambda d: success(d, b'[{"x":' + b"[" * DEPTH + b"]" * DEPTH + b"}]"),
-    "a row that is not an object": lambda d: success(d, b"[1]"),
+    "a list that is not a list": lambda d: success(d, b'{"vdsId":"1"}'),
     "a count that is not a number": lambda d: msgspec.json.encode(
         {"code": "SUCCESS", "message": "ok", "count": "many"}
     ),
@@ -39,6 +38,25 @@ HOSTILE = {
 def test_a_hostile_body_is_a_payload_error(dataset: Dataset[object], case: str) -> None:
     with pytest.raises(ProviderPayloadError):
         dataset.parse(HOSTILE[case](dataset))
+
+
+# Bad rows inside a usable envelope: each is quarantined with its reason, never raised.
+BAD_ROWS = {
+    # Only the VDS list reads vdsId; the others skip the unknown key and miss their own fields.
+    "invalid UTF-8 in a row's string": (b'{"vdsId":"\xff\xfe"}', ""),
+    "a row that is not an object": (b"1", "Expected `object`, got `int`"),
+    "a row that is a list": (b"[]", "Expected `object`, got `array`"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROWS))
+@pytest.mark.parametrize("dataset", DATASETS, ids=IDS)
+def test_a_hostile_row_is_quarantined(dataset: Dataset[object], case: str) -> None:
+    row, reason = BAD_ROWS[case]
+    parsed = dataset.parse(success(dataset, b"[" + row + b"," + row + b"]", pageNo=2))
+    assert list(parsed) == []
+    assert [(r.page, r.row) for r in parsed.rejected] == [(2, 0), (2, 1)]
+    assert all(reason.lower() in r.reason.lower() for r in parsed.rejected), parsed.rejected
 
 
 @pytest.mark.parametrize(
@@ -71,6 +89,7 @@ def test_any_bytes_give_records_or_a_provider_error(body: bytes, dataset: Datase
     except ProviderError:
         return
     assert isinstance(records, list)
+    assert all(r.reason and r.excerpt is not None for r in records.rejected)
 
 
 JSONISH = st.recursive(
@@ -90,7 +109,13 @@ def test_any_json_rows_give_records_or_a_provider_error(
     body = success(dataset, msgspec.json.encode(rows), pageSize=extra)
     for candidate in (body, parse_page_body(extra)):
         try:
-            dataset.parse(candidate)
+            parsed = dataset.parse(candidate)
+        except ProviderError:
+            continue
+        # Nothing lost: every row of a usable envelope is a record or a quarantined row.
+        if candidate is body:
+            assert len(parsed) + len(parsed.rejected) == len(rows)
+        try:
             parse_page(candidate)
         except ProviderError:
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import Counter
 
 import msgspec
@@ -15,6 +17,7 @@ from trafficha.reference import (
     haversine_km,
     load_network,
 )
+from trafficha.reference.network import SERIAL_STEP, conzone_id, vds_id
 
 REQUIRED_ROUTES = {
     "0010": "경부선",
@@ -109,14 +112,37 @@ def test_section_ids_unique(network: Network) -> None:
     assert len(set(vds)) == len(vds)
 
 
-def test_section_id_format(network: Network) -> None:
+def test_section_ids_follow_kecs_scheme(network: Network) -> None:
+    # KEC's: 0010CZE010 (구서IC-영락IC) and its detector 0010VDE00100; serials ordered by
+    # chainage with gaps, the same for both carriageways of a stretch.
     for s in network.sections:
-        assert s.conzone_id.startswith(f"{s.route_no}CZ{s.direction}")
-        assert len(s.conzone_id) == 10
-        assert s.conzone_id[-3:].isdigit()
-        assert s.vds_id.startswith(f"{s.route_no}VD{s.direction}")
-        assert len(s.vds_id) == 12
-        assert s.vds_id[-5:].isdigit()
+        assert re.fullmatch(rf"{s.route_no}CZ{s.direction}\d{{3}}", s.conzone_id), s
+        assert int(s.conzone_id[-3:]) == SERIAL_STEP * s.stretch
+        assert s.vds_id == f"{s.route_no}VD{s.direction}{int(s.conzone_id[-3:]) * 10:05d}"
+    for route in network.routes:
+        east = [s for s in network.sections if s.route_no == route.route_no and s.direction == "E"]
+        serials = [int(s.conzone_id[-3:]) for s in east]
+        assert serials == sorted(serials)
+        assert all(b - a == SERIAL_STEP for a, b in itertools.pairwise(serials))
+        for s in east:
+            twin = network.section(f"{route.route_no}CZS{s.conzone_id[-3:]}")
+            assert (twin.start, twin.end) == (s.end, s.start)
+
+
+def test_stretches_run_from_the_routes_origin(network: Network) -> None:
+    for s in network.sections:
+        waypoints = network.route(s.route_no).waypoints
+        pair = (waypoints[s.stretch - 1], waypoints[s.stretch])
+        assert (s.start, s.end) == (pair if s.direction == "E" else pair[::-1])
+
+
+def test_conzone_and_vds_ids_from_a_stretch() -> None:
+    assert conzone_id("0010", "E", 1) == "0010CZE010"
+    assert conzone_id("1000", "S", 39) == "1000CZS390"
+    assert vds_id("0010", "E", 1) == "0010VDE00100"
+    assert vds_id("0010", "S", 48) == "0010VDS04800"
+    with pytest.raises(ValueError, match="three-digit"):
+        conzone_id("0010", "E", 100)
 
 
 def test_section_direction_follows_waypoint_order(network: Network) -> None:
@@ -135,11 +161,12 @@ def test_section_direction_follows_waypoint_order(network: Network) -> None:
 
 def test_first_gyeongbu_sections() -> None:
     gyeongbu = load_network().route("0010")
-    first_e = load_network().section("0010CZE001")
+    first_e = load_network().section("0010CZE010")
     assert first_e.start == gyeongbu.waypoints[0]
     assert first_e.end == gyeongbu.waypoints[1]
     assert first_e.vds_id == "0010VDE00100"
-    first_s = load_network().section("0010CZS001")
+    assert first_e.conzone_name == "구서IC-부산TG"
+    first_s = load_network().section("0010CZS010")
     assert (first_s.start, first_s.end) == (first_e.end, first_e.start)
     assert first_s.length_km == first_e.length_km > 0
 

@@ -12,7 +12,7 @@ from trafficha.config import Settings
 from trafficha.datasets.registry import DATASETS, ROAD_STATUS, VDS_LIST
 from trafficha.datasets.spec import SimRequest
 from trafficha.datasets.vds_list import VdsLocation, parse_vds_list
-from trafficha.errors import ProviderAuthError, ProviderPayloadError
+from trafficha.errors import ProviderAuthError
 from trafficha.kst import KST
 from trafficha.sim import wire
 from trafficha.sim.world import TrafficWorld
@@ -89,9 +89,12 @@ def test_absent_optional_fields_are_none_and_short_routes_are_normalized() -> No
         ({**ROW, "vdsStartShift": "near Seoul"}, "not a number"),
     ],
 )
-def test_an_unusable_row_is_a_payload_error_naming_it(row: dict[str, object], message: str) -> None:
-    with pytest.raises(ProviderPayloadError, match=message):
-        parse_vds_list(body(ROW, row))
+def test_an_unusable_row_is_quarantined_naming_it(row: dict[str, object], message: str) -> None:
+    parsed = parse_vds_list(body(ROW, row, ROW))
+    assert len(parsed) == 2
+    [rejected] = parsed.rejected
+    assert rejected.row == 1
+    assert message in rejected.detail
 
 
 def test_a_rejected_key_and_an_empty_list_are_told_apart() -> None:

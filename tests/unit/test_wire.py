@@ -1,7 +1,8 @@
 """The simulator's wire format: world records -> KEC payloads -> our parsers -> the same records.
 
-Key orders and formats are checked against the recorded-shape fixtures in tests/fixtures/kec,
-so the simulator stays as close to data.ex.co.kr as the parsers' own tests are.
+Key orders and formats are checked against the recorded-shape fixtures in tests/fixtures/kec
+and the real recordings in ../shared/kec-real (read from there, never copied), so the simulator
+stays as close to data.ex.co.kr as the parsers' own tests are.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from trafficha.sim.wire import (
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "kec"
+KEC_REAL = Path(__file__).parents[3] / "shared" / "kec-real"
 SEED = 7
 WORLD = TrafficWorld(SEED)  # module-wide: hypothesis examples share its caches, not its answers
 EPOCH = datetime(2026, 1, 1, tzinfo=KST)
@@ -85,8 +87,10 @@ def test_incidents_round_trip(t: datetime) -> None:
 @settings(max_examples=10, deadline=None)
 @given(instants)
 def test_tollgate_traffic_round_trips(t: datetime) -> None:
-    records = WORLD.tollgate_traffic_at(t)
-    assert parse_tollgate_traffic(whole(TOLLGATE_TRAFFIC.feed, traffic_ic_rows(records))) == records
+    records = WORLD.tollgate_hour_at(t)
+    body = whole(TOLLGATE_TRAFFIC.feed, traffic_ic_rows(records))
+    assert parse_tollgate_traffic(body) == records
+    assert any(r.traffic_amount is None for r in records) == (b'"trafficAmout":""' in body)
 
 
 @settings(max_examples=15, deadline=None)
@@ -161,7 +165,7 @@ def paged_dataset(feed: Feed) -> Dataset:
     if feed is ACCIDENTS.feed:
         return WORLD.incidents_at(T), sms_rows, parse_accidents
     if feed is TOLLGATE_TRAFFIC.feed:
-        return WORLD.tollgate_traffic_at(T), traffic_ic_rows, parse_tollgate_traffic
+        return WORLD.tollgate_hour_at(T), traffic_ic_rows, parse_tollgate_traffic
     return WORLD.tollgates(), location_unit_rows, parse_tollgates
 
 
@@ -244,7 +248,10 @@ def test_key_order_matches_the_recording(feed: Feed, fixture: str) -> None:
 
 
 def test_value_formats_are_kecs() -> None:
-    (sms,) = json.loads(whole(ACCIDENTS.feed, sms_rows(WORLD.incidents_at(T)[:1])))[
+    incidents = WORLD.incidents_at(T)
+    located = next(a for a in incidents if a.lat is not None)
+    unlocated = next(a for a in incidents if a.lat is None)
+    sms, blank = json.loads(whole(ACCIDENTS.feed, sms_rows([located, unlocated])))[
         "realTimeSMSList"
     ]
     assert re.fullmatch(r"\d{4}\.\d{2}\.\d{2}", sms["accDate"])
@@ -253,8 +260,10 @@ def test_value_formats_are_kecs() -> None:
     assert re.fullmatch(r"\d{2}", sms["accTypeCode"])
     assert isinstance(sms["latitude"], float)
     assert isinstance(sms["altitude"], float)  # the longitude
+    assert (blank["latitude"], blank["altitude"]) == (None, None)
     assert isinstance(sms["seriesNM"], int)
     assert (sms["message"], sms["code"]) == (None, None)
+    assert (sms["accProcessCode"], sms["accProcessNM"]) == ("1", "진행")
     assert all(sms[f"laneYn{n}"] in ("Y", "N") for n in range(1, 7))
 
     (ic,) = json.loads(
@@ -262,7 +271,7 @@ def test_value_formats_are_kecs() -> None:
     )["trafficIc"]
     assert all(isinstance(v, str) for v in ic.values())
     assert re.fullmatch(r"\d{3} ", ic["unitCode"])  # CHAR(4) padding
-    assert re.fullmatch(r"\d+", ic["trafficAmout"])
+    assert re.fullmatch(r"\d*", ic["trafficAmout"])  # "" when the count is not in
     assert re.fullmatch(r"\d{8}", ic["sumDate"])
     assert re.fullmatch(r"\d{4}", ic["sumTm"])
 
@@ -273,14 +282,103 @@ def test_value_formats_are_kecs() -> None:
     assert re.fullmatch(r"\d{4}", vds["routeNo"])
     assert re.fullmatch(r"\d{4}", vds["stdHour"])
 
-    (unit,) = json.loads(whole(TOLLGATE_LIST.feed, location_unit_rows(WORLD.tollgates()[:1])))[
-        "list"
-    ]
+    gates = WORLD.tollgates()
+    with_place = next(g for g in gates if g.lat is not None)
+    without = next(g for g in gates if g.lat is None)
+    unit, nowhere = json.loads(
+        whole(TOLLGATE_LIST.feed, location_unit_rows([with_place, without]))
+    )["list"]
     assert re.fullmatch(r"\d{3}", unit["routeNo"])
     assert re.fullmatch(r"\d{3} ", unit["unitCode"])
     assert re.fullmatch(r"1[23]\d\.\d{6}", unit["xValue"])  # longitude, six decimals
     assert re.fullmatch(r"3\d\.\d{6}", unit["yValue"])
     assert (unit["pageNo"], unit["numOfRows"]) == (None, None)
+    assert (nowhere["xValue"], nowhere["yValue"]) == (None, None)  # as recorded: null
+
+
+# --- against the real recordings (../shared/kec-real) -----------------------------------------
+
+
+def real(name: str) -> Any:
+    return json.loads((KEC_REAL / name).read_bytes())
+
+
+def json_types(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        for key, value in row.items():
+            out.setdefault(key, set()).add(type(value).__name__)
+    return out
+
+
+def test_incident_rows_are_shaped_as_recorded() -> None:
+    theirs = real("realTimeSms.json")["realTimeSMSList"]
+    incidents = WORLD.incidents_at(T)
+    ours = json.loads(whole(ACCIDENTS.feed, sms_rows(incidents)))["realTimeSMSList"]
+    assert all(list(row) == list(theirs[0]) for row in ours)  # the same keys, in order
+    # Each key's JSON types are among the recorded ones, except coordinates (numbers on the
+    # located rows KEC sends: the krex sample) and seriesNM.
+    recorded = json_types(theirs)
+    for key, types in json_types(ours).items():
+        if key not in ("latitude", "altitude", "lateLength"):
+            assert types <= recorded[key], key
+    # Notices as recorded: type 15, blank place " ", no coordinates, "** … **".
+    notices = [r for r in ours if r["accTypeCode"] == "15"]
+    recorded_notices = [r for r in theirs if r["accTypeCode"] == "15"]
+    assert notices
+    for ours_, label in ((notices, "ours"), (recorded_notices, "theirs")):
+        for row in ours_:
+            assert row["accType"] == "이벤트/홍보", label
+            assert (row["accPointNM"], row["latitude"], row["altitude"]) == (" ", None, None)
+            assert row["smsText"].startswith("**")
+            assert row["smsText"].endswith("**")
+            assert (row["accProcessCode"], row["accProcessNM"]) == ("1", "진행")
+    assert {(r["accProcessCode"], r["accProcessNM"]) for r in ours} == {("1", "진행")}
+
+
+def test_the_unit_list_is_shaped_as_recorded() -> None:
+    theirs = real("locationinfoUnit-590.json")
+    ours = json.loads(whole(TOLLGATE_LIST.feed, location_unit_rows(WORLD.tollgates())))["list"]
+    assert len(ours) == len(theirs) == 590
+    assert [list(r) for r in ours] == [list(theirs[0])] * len(ours)
+
+    def unlocated(rows: list[dict[str, Any]]) -> int:
+        return sum(r["xValue"] is None and r["yValue"] is None for r in rows)
+
+    assert unlocated(ours) == unlocated(theirs) == 194
+    for rows in (ours, theirs):
+        assert all(re.fullmatch(r"\d{3}", r["routeNo"]) for r in rows)
+        assert all(re.fullmatch(r"\S{3} ", r["unitCode"]) for r in rows)
+        assert all(r["xValue"] is None or re.fullmatch(r"1\d\d\.\d{6}", r["xValue"]) for r in rows)
+
+
+def test_tollgate_rows_carry_the_recorded_operators() -> None:
+    theirs = real("trafficAll.json")["trafficAll"]
+    rows = traffic_ic_rows(WORLD.tollgate_hour_at(T))
+    ours = json.loads(whole(TOLLGATE_TRAFFIC.feed, rows))["trafficIc"]
+    recorded = json_types(theirs)
+    for key, types in json_types(ours).items():
+        assert types <= recorded.get(key, {"str"}), key
+    for rows_ in (ours, theirs):
+        assert {r["exDivName"] for r in rows_ if r["exDivCode"] == "00"} == {"도공"}
+        assert {r["exDivName"] for r in rows_ if r["exDivCode"] != "00"} == {"민자"}
+        assert {(r["tmType"], r["tmName"]) for r in rows_} == {("2", "15분")}
+        assert len({r["sumTm"] for r in rows_}) >= 2  # several 15-minute slots
+    assert {r["tcsName"] for r in ours} == {r["tcsName"] for r in theirs} == {"TCS", "hi-pass"}
+
+
+def test_vds_rows_are_shaped_as_recorded() -> None:
+    theirs = real("trafficAmountByRealtime.json")
+    records = [
+        r for k in range(0, 600, 7) for r in WORLD.road_status_at(T + k * timedelta(minutes=1))
+    ]
+    body = whole(ROAD_STATUS.feed, traffic_amount_rows(records))
+    ours = json.loads(body)["list"]
+    assert all(list(r) == list(theirs["list"][0]) for r in ours[:50])
+    no_data = [r for r in ours if r["grade"] == "0"]
+    assert no_data  # 판정불가 rows, as KEC sends among thousands
+    assert all(r["speed"] == "-1" for r in no_data)
+    assert parse_road_status(body) == records
 
 
 @pytest.mark.parametrize(
@@ -300,7 +398,12 @@ def test_blank_fields_go_out_as_kec_sends_them() -> None:
         unit_code="999", unit_name="시험", route_no=None, route_name=None, lat=None, lon=None
     )
     (unit,) = json.loads(whole(TOLLGATE_LIST.feed, location_unit_rows([gate])))["list"]
-    assert (unit["routeNo"], unit["routeName"], unit["xValue"], unit["yValue"]) == ("", " ", "", "")
+    assert (unit["routeNo"], unit["routeName"], unit["xValue"], unit["yValue"]) == (
+        "",
+        " ",
+        None,
+        None,
+    )
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ export interface paths {
     };
     /**
      * Latest incidents
-     * @description Incidents last seen in the window (default: the last 24 h), newest start first. The original's fields, plus occurredAt, lastSeenAt, typeCode, direction, processName, lanesBlocked, shoulderBlocked, lateLengthKm and source.
+     * @description Incidents last seen in the window (default: the last 24 h), active and cleared, newest start first; notices are at /api/notices. The original's fields, plus occurredAt, lastSeenAt, typeCode, direction, processCode, processName, lanesBlocked, shoulderBlocked, lateLengthKm, source, active and clearedAt.
      */
     get: operations["ApiAccidentsLatestAccidentsLatest"];
     put?: never;
@@ -31,9 +31,29 @@ export interface paths {
     };
     /**
      * Incident counts
-     * @description All incidents stored, those seen today (KST), and the last 3 h by type.
+     * @description Incidents (notices left out): all stored, those that started today (KST), those active, those cleared today (KST), the last 3 h by type; and the notices active.
      */
     get: operations["ApiAccidentsStatsAccidentsStats"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/notices": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Notices
+     * @description The notices the latest poll lists (이벤트/홍보 and other announcements KEC's incident feed carries), newest start first; never counted as incidents.
+     */
+    get: operations["ApiNoticesNotices"];
     put?: never;
     post?: never;
     delete?: never;
@@ -131,7 +151,7 @@ export interface paths {
     };
     /**
      * Expressway network (GeoJSON)
-     * @description One LineString per route, then one Point per waypoint.
+     * @description One LineString per route (the built-in network's, then routes learned through their placed points), then one Point per waypoint of the built-in network.
      */
     get: operations["ApiNetworkNetwork"];
     put?: never;
@@ -171,9 +191,29 @@ export interface paths {
     };
     /**
      * Conzones (GeoJSON)
-     * @description One LineString per conzone and direction; conzoneId joins /api/road/status.
+     * @description One LineString per placed conzone and direction, keyed by KEC's conzone ids and learned from the stored road readings (the built-in network's until there are any); conzoneId joins /api/road/status.
      */
     get: operations["ApiNetworkSectionsNetworkSections"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/network/check": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How the conzones were placed
+     * @description Where the sections come from (store or builtin), coverage per route, and every conzone that could not be placed, with the reason; those are never drawn.
+     */
+    get: operations["ApiNetworkCheckNetworkCheck"];
     put?: never;
     post?: never;
     delete?: never;
@@ -311,18 +351,34 @@ export interface components {
       lastSeenAt: string;
       typeCode: string;
       direction: string;
+      /** @description KEC's progress code as recorded, e.g. 1 */
+      processCode: string | null;
+      /** @description KEC's progress name as recorded, e.g. 진행 */
       processName: string | null;
       /** @description Lanes 1..6 as Y/N flags, e.g. NYNNNN */
       lanesBlocked: string;
       shoulderBlocked: boolean;
+      /** @description Queue length behind it (km), as KEC reports */
       lateLengthKm: number | null;
       /** @description real (KEC) or sim (simulator) */
       source: string;
+      /** @description Listed by the latest poll at a progress that does not close it */
+      active: boolean;
+      /** @description When it cleared: the first poll that left it out or saw it closed (완료/해제/종료) */
+      clearedAt: string | null;
     };
     /** AccidentStatsBody */
     AccidentStatsBody: {
       totalAccidents: number;
+      /** @description Incidents that started today (KST calendar day) */
       todayAccidents: number;
+      /** @description Incidents the latest poll lists, not closed */
+      activeAccidents: number;
+      /** @description Incidents that cleared today (KST calendar day) */
+      clearedToday: number;
+      /** @description Notices the latest poll lists */
+      activeNotices: number;
+      /** @description Incidents seen in the last 3 h, by type name */
       byType: {
         [key: string]: number;
       };
@@ -401,6 +457,59 @@ export interface components {
       type: "MultiPolygon";
       coordinates: [number, number][][][];
     };
+    /** NetworkCheck */
+    NetworkCheck: {
+      /** @description store: learned from the stored road readings, tollgates and VDS locations; builtin: the built-in network's own sections (no road readings stored yet) */
+      source: string;
+      /**
+       * Format: date-time
+       * @description When this network was learned (KST)
+       */
+      builtAt: string;
+      /** @description Conzones placed or tried */
+      conzones: number;
+      /** @description Tollgates with a location used as gazetteer points */
+      tollgates: number;
+      /** @description VDS detectors whose chainage was used */
+      vdsLocations: number;
+      total: number;
+      placed: number;
+      percent: number;
+      routes: components["schemas"]["RouteCoverageItem"][];
+      unplaced: components["schemas"]["UnplacedItem"][];
+    };
+    /** NoticeItem */
+    NoticeItem: {
+      id: number;
+      /**
+       * Format: date-time
+       * @description ISO 8601 with the +09:00 offset (KST)
+       */
+      occurredAt: string;
+      /** @description 4-digit route number, '' when unknown */
+      routeNo: string;
+      routeName: string;
+      direction: string;
+      typeCode: string;
+      typeName: string;
+      /** @description The text as KEC sends it, often wrapped in ** … ** */
+      smsText: string;
+      pointName: string;
+      processCode: string | null;
+      processName: string | null;
+      /**
+       * Format: date-time
+       * @description ISO 8601 with the +09:00 offset (KST)
+       */
+      firstSeenAt: string;
+      /**
+       * Format: date-time
+       * @description ISO 8601 with the +09:00 offset (KST)
+       */
+      lastSeenAt: string;
+      /** @description real (KEC) or sim (simulator) */
+      source: string;
+    };
     /** OutlineCollection */
     OutlineCollection: {
       /** @constant */
@@ -471,6 +580,19 @@ export interface components {
        * @description ISO 8601 with the +09:00 offset (KST)
        */
       collectedAt: string;
+    };
+    /** RouteCoverageItem */
+    RouteCoverageItem: {
+      routeNo: string;
+      routeName: string;
+      total: number;
+      placed: number;
+      /** @description placed / total × 100, one decimal */
+      percent: number;
+      /** @description Ends of drawn sections placed between their neighbours, not on a named point */
+      interpolatedEnds: number;
+      /** @description network (the built-in route), learned (through its own known points) or none */
+      geometry: string;
     };
     /** RouteFeature */
     RouteFeature: {
@@ -585,6 +707,16 @@ export interface components {
       collectedAt: string;
       trafficAmount: number | null;
     };
+    /** UnplacedItem */
+    UnplacedItem: {
+      conzoneId: string;
+      conzoneName: string;
+      routeNo: string;
+      routeName: string;
+      /** @description S or E ('' when the id does not say) */
+      direction: string;
+      reason: string;
+    };
     /** WaypointFeature */
     WaypointFeature: {
       /** @constant */
@@ -684,6 +816,39 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["AccidentStatsBody"];
+        };
+      };
+      /** @description MariaDB is unavailable and nothing is cached for this query */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  ApiNoticesNotices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description hit (cached for the current data version), miss, or stale (MariaDB failed) */
+          "X-Cache"?: string;
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["NoticeItem"][];
         };
       };
       /** @description MariaDB is unavailable and nothing is cached for this query */
@@ -935,6 +1100,28 @@ export interface operations {
       };
     };
   };
+  ApiNetworkCheckNetworkCheck: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["NetworkCheck"];
+        };
+      };
+    };
+  };
   ApiHaStatusHaStatus: {
     parameters: {
       query?: never;
@@ -1073,6 +1260,7 @@ export interface operations {
 type Schemas = components["schemas"];
 export type Incident = Schemas["AccidentItem"];
 export type IncidentStats = Schemas["AccidentStatsBody"];
+export type Notice = Schemas["NoticeItem"];
 export type Tollgate = Schemas["TollgateItem"];
 export type SeriesPoint = Schemas["SlotPoint"];
 export type RoadStatus = Schemas["RoadStatusItem"];

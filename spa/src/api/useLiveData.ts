@@ -7,6 +7,7 @@ import type {
   Incident,
   IncidentStats,
   NetworkCollection,
+  Notice,
   OutlineCollection,
   RoadStatus,
   RouteSummary,
@@ -34,6 +35,8 @@ import {
 export interface LiveData {
   accidents: Incident[] | null;
   stats: IncidentStats | null;
+  /** KEC's announcements (이벤트/홍보 …) the latest poll lists: never incidents */
+  notices: Notice[] | null;
   tollgates: Tollgate[] | null;
   roadStatus: RoadStatus[] | null;
   roadSummary: RouteSummary[] | null;
@@ -68,6 +71,7 @@ function sanitizeArray<T>(v: unknown): T[] {
 function normalise(resource: Resource, data: unknown): unknown {
   switch (resource) {
     case "accidents":
+    case "notices":
     case "tollgates":
     case "roadStatus":
     case "roadSummary":
@@ -81,6 +85,7 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
   const [state, setState] = useState<LiveData>({
     accidents: null,
     stats: null,
+    notices: null,
     tollgates: null,
     roadStatus: null,
     roadSummary: null,

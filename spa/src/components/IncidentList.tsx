@@ -1,11 +1,11 @@
 // The incident list: paginated (bounded DOM), row click selects, selection scrolls into view.
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Incident } from "../api/types";
-import { incidentLatLng, incidentTime } from "../lib/incidents";
+import { incidentLatLng, incidentState, incidentTime, progressLabel } from "../lib/incidents";
 import { formatKstTime } from "../lib/time";
 import { useI18n } from "../i18n";
 import { Ago } from "./Ago";
-import { TypeBadge } from "./IncidentDetails";
+import { LaneStrip, QueueLength, StateBadge, TypeBadge } from "./IncidentDetails";
 
 export const PAGE_SIZE = 50;
 
@@ -59,6 +59,8 @@ export function IncidentList({
           const selected = i.id === selectedId;
           const when = incidentTime(i);
           const mapped = incidentLatLng(i) !== null;
+          const state = incidentState(i);
+          const progress = progressLabel(i.processCode, i.processName);
           return (
             <div
               key={i.id}
@@ -66,6 +68,7 @@ export function IncidentList({
               aria-selected={selected ? "true" : "false"}
               data-testid="accident-row"
               data-incident-id={String(i.id)}
+              data-state={state}
               tabIndex={0}
               onClick={() => onSelect(i.id)}
               onKeyDown={(e) => {
@@ -76,19 +79,22 @@ export function IncidentList({
               }}
               className={`cursor-pointer rounded-md border px-2.5 py-2 outline-none transition-colors focus-visible:ring-2 focus-visible:ring-sky-400 ${
                 selected ? "border-sky-400 bg-slate-700/70" : "border-slate-800 bg-slate-900 hover:bg-slate-800"
-              }`}
+              } ${state === "cleared" ? "border-dashed opacity-60" : ""}`}
             >
               <div className="flex items-center gap-2">
                 <TypeBadge type={i.accType} />
+                <StateBadge incident={i} onlyCleared />
                 <span className="truncate font-semibold text-slate-100">{i.accPointNM}</span>
                 <span className="ml-auto shrink-0 text-xs tabular-nums text-slate-400" title={formatKstTime(when)}>
                   {formatKstTime(when).replace(" KST", "")} · <Ago at={when} />
                 </span>
               </div>
-              <div className="mt-0.5 flex gap-2 text-xs text-slate-400">
+              <div className="mt-0.5 flex flex-wrap items-center gap-x-2 text-xs text-slate-400">
                 <span>{i.roadNM}</span>
                 {i.direction ? <span>{i.direction}</span> : null}
-                {i.processName ? <span>· {i.processName}</span> : null}
+                {progress ? <span>· {progress}</span> : null}
+                <LaneStrip flags={i.lanesBlocked} shoulder={i.shoulderBlocked} />
+                <QueueLength incident={i} />
                 {!mapped ? <span className="text-amber-400">· {t("unmapped")}</span> : null}
               </div>
               <p className="mt-0.5 line-clamp-2 text-sm text-slate-200">{i.smsText}</p>

@@ -6,10 +6,11 @@ export interface IncidentFilter {
   route: string; // "" = all (matches roadNM)
   type: string; // "" = all
   direction: string; // "" = all
+  state: "" | IncidentState; // "" = both
   query: string;
 }
 
-export const EMPTY_FILTER: IncidentFilter = { route: "", type: "", direction: "", query: "" };
+export const EMPTY_FILTER: IncidentFilter = { route: "", type: "", direction: "", state: "", query: "" };
 
 export function incidentLatLng(i: Incident): [number, number] | null {
   return toLatLng(i.latitude, i.altitude);
@@ -21,6 +22,7 @@ export function filterIncidents(list: readonly Incident[], f: IncidentFilter): I
     if (f.route && (i.roadNM ?? "").trim() !== f.route) return false;
     if (f.type && (i.accType ?? "").trim() !== f.type) return false;
     if (f.direction && (i.direction ?? "").trim() !== f.direction) return false;
+    if (f.state && incidentState(i) !== f.state) return false;
     if (q) {
       const hay =
         `${i.accPointNM ?? ""} ${i.smsText ?? ""} ${i.roadNM ?? ""} ${i.accType ?? ""} ${i.direction ?? ""}`.toLowerCase();
@@ -65,4 +67,40 @@ export function bucketByHour(list: readonly Incident[]): HourBucket[] {
     b.total += 1;
   }
   return [...m.values()].sort((a, b) => a.hour.localeCompare(b.hour));
+}
+
+export type IncidentState = "active" | "cleared";
+
+/** Active or cleared, as the server says (`active`, `clearedAt`). */
+export function incidentState(i: Incident): IncidentState {
+  return i.active === false || i.clearedAt ? "cleared" : "active";
+}
+
+/** The lane numbers (1..6) KEC flags as blocked in "NNYNNN". */
+export function blockedLanes(flags: string | null | undefined): number[] {
+  const out: number[] = [];
+  const s = flags ?? "";
+  for (let n = 0; n < s.length && n < 6; n++) if (s[n] === "Y" || s[n] === "y") out.push(n + 1);
+  return out;
+}
+
+/** The queue length worth showing (km), or null for none or 0. */
+export function queueKm(i: Incident): number | null {
+  const v = i.lateLengthKm;
+  return typeof v === "number" && Number.isFinite(v) && v > 0 ? v : null;
+}
+
+/** KEC's progress as recorded: "진행 (1)", the name alone, the code alone, or "". */
+export function progressLabel(code: string | null | undefined, name: string | null | undefined): string {
+  const c = (code ?? "").trim();
+  const n = (name ?? "").trim();
+  if (n && c) return `${n} (${c})`;
+  return n || c;
+}
+
+/** A notice's text without KEC's "** … **" wrapping. */
+export function noticeText(text: string | null | undefined): string {
+  const t = (text ?? "").trim();
+  const m = /^\*\*\s*([\s\S]*?)\s*\*\*$/.exec(t);
+  return m?.[1] || t;
 }

@@ -11,9 +11,9 @@ export interface Kpis {
   totalSections: number;
 }
 
+/** Cleared, as the server says: the latest poll left it out or saw a closing progress. */
 export function isCleared(i: Incident): boolean {
-  const p = (i.processName ?? "").trim();
-  return p === "완료" || p === "해제" || p === "종료";
+  return i.active === false || Boolean(i.clearedAt);
 }
 
 export function computeKpis(

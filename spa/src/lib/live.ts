@@ -1,10 +1,11 @@
 // Which resources to refetch for which server-sent event.
 
-export type Resource = "accidents" | "stats" | "tollgates" | "roadStatus" | "roadSummary" | "ha";
+export type Resource = "accidents" | "stats" | "notices" | "tollgates" | "roadStatus" | "roadSummary" | "ha";
 
 export const RESOURCE_URLS: Record<Resource, string> = {
   accidents: "/api/accidents/latest?limit=1000",
   stats: "/api/accidents/stats",
+  notices: "/api/notices",
   tollgates: "/api/tollgates",
   roadStatus: "/api/road/status",
   roadSummary: "/api/road/summary",
@@ -14,7 +15,7 @@ export const RESOURCE_URLS: Record<Resource, string> = {
 export const ALL_RESOURCES: Resource[] = Object.keys(RESOURCE_URLS) as Resource[];
 
 const KIND_RESOURCES: Record<string, Resource[]> = {
-  accidents: ["accidents", "stats"],
+  accidents: ["accidents", "stats", "notices"],
   tollgate: ["tollgates"],
   tollgates: ["tollgates"],
   road: ["roadStatus", "roadSummary"],

@@ -39,6 +39,12 @@ export function formatKstHm(v: string | number | Date | null | undefined): strin
   return d ? KST_HOUR.format(d) : "—";
 }
 
+/** "2026-11-27" (the KST calendar day) */
+export function formatKstDate(v: string | number | Date | null | undefined): string {
+  const d = toDate(v);
+  return d ? KST_DATE.format(d) : "—";
+}
+
 /** "2026-11-27 13:47:05 KST" */
 export function formatKstDateTime(v: string | number | Date | null | undefined): string {
   const d = toDate(v);

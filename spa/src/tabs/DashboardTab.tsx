@@ -6,9 +6,10 @@ import { BarList } from "../components/charts/BarList";
 import { StackBar } from "../components/charts/Donut";
 import { BaseMap } from "../components/map/BaseMap";
 import { IncidentLayer } from "../components/map/IncidentLayer";
-import { TypeBadge } from "../components/IncidentDetails";
+import { StateBadge, TypeBadge } from "../components/IncidentDetails";
+import { NoticeCount, NoticeList } from "../components/NoticeList";
 import { GRADE_COLORS, INCIDENT_TYPES, typeColor, volumeColor } from "../lib/colors";
-import { busiestTollgates, computeKpis, countByType } from "../lib/kpi";
+import { busiestTollgates, computeKpis, countByType, isCleared } from "../lib/kpi";
 import { incidentLatLng, incidentTime } from "../lib/incidents";
 import { routesBySpeed } from "../lib/road";
 import { formatKstTime } from "../lib/time";
@@ -22,7 +23,7 @@ function fmt(n: number | null, digits = 0): string {
 
 export type DashboardTabProps = Pick<
   LiveData,
-  "accidents" | "stats" | "tollgates" | "roadSummary" | "network" | "outline"
+  "accidents" | "stats" | "notices" | "tollgates" | "roadSummary" | "network" | "outline"
 > & {
   onOpenIncident: (id: number) => void;
 };
@@ -30,18 +31,20 @@ export type DashboardTabProps = Pick<
 export const DashboardTab = memo(function DashboardTab({
   accidents,
   stats,
+  notices,
   tollgates,
   roadSummary,
   network,
   outline,
   onOpenIncident,
 }: DashboardTabProps) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const incidents = accidents ?? [];
   const k = useMemo(() => computeKpis(accidents, tollgates, roadSummary), [accidents, tollgates, roadSummary]);
   const unmapped = useMemo(() => incidents.filter((i) => incidentLatLng(i) === null).length, [incidents]);
+  // By type: the active incidents, as the KPI counts them (notices never reach this list).
   const typeItems = useMemo(() => {
-    const m = countByType(incidents);
+    const m = countByType(incidents.filter((i) => !isCleared(i)));
     const keys = [
       ...INCIDENT_TYPES.filter((x) => m.has(x)),
       ...[...m.keys()].filter((x) => !(INCIDENT_TYPES as readonly string[]).includes(x)),
@@ -62,7 +65,13 @@ export const DashboardTab = memo(function DashboardTab({
           value={loading(accidents) ?? fmt(k.activeIncidents)}
           unit={t("count")}
           accent="#ef4444"
-          sub={stats ? `24h · ${lang === "ko" ? "오늘" : "today"} ${stats.todayAccidents}` : undefined}
+          sub={
+            stats ? (
+              <span data-testid="kpi-incidents-today">
+                {t("todayOccurred")} {stats.todayAccidents} · {t("todayCleared")} {stats.clearedToday}
+              </span>
+            ) : undefined
+          }
         />
         <KpiCard
           name="tollgates"
@@ -106,15 +115,15 @@ export const DashboardTab = memo(function DashboardTab({
         </div>
       </Card>
 
-      <div className="grid min-h-0 min-w-0 gap-3 lg:col-span-3">
-        <Card title={t("byType")}>
+      <div className="flex min-h-0 min-w-0 flex-col gap-3 lg:col-span-3">
+        <Card title={t("byType")} fixed>
           {typeItems.length ? (
             <BarList items={typeItems} unit={t("count")} testId="by-type" />
           ) : (
             <p className="text-sm text-slate-400">{t("noData")}</p>
           )}
         </Card>
-        <Card title={t("latestIncidents")} className="min-h-0">
+        <Card title={t("latestIncidents")} className="min-h-[120px] flex-1">
           <ul className="space-y-1.5 overflow-y-auto" data-testid="latest-incidents">
             {incidents.slice(0, 5).map((i) => (
               <li key={i.id}>
@@ -125,6 +134,7 @@ export const DashboardTab = memo(function DashboardTab({
                 >
                   <div className="flex items-center gap-2">
                     <TypeBadge type={i.accType} />
+                    <StateBadge incident={i} onlyCleared />
                     <span className="min-w-0 truncate text-sm font-semibold">{i.accPointNM}</span>
                   </div>
                   <div className="text-xs text-slate-400">
@@ -135,6 +145,14 @@ export const DashboardTab = memo(function DashboardTab({
             ))}
             {incidents.length === 0 ? <li className="text-sm text-slate-400">{t("noData")}</li> : null}
           </ul>
+        </Card>
+        <Card
+          title={t("notices")}
+          className="max-h-[240px] min-h-[120px] shrink-0"
+          right={<NoticeCount notices={notices} />}
+          testId="dashboard-notices"
+        >
+          <NoticeList notices={notices} limit={30} />
         </Card>
       </div>
 

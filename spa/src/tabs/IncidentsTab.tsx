@@ -4,6 +4,7 @@ import type { LiveData } from "../api/useLiveData";
 import { Card } from "../components/Card";
 import { HourlyStack } from "../components/charts/HourlyStack";
 import { IncidentList } from "../components/IncidentList";
+import { NoticeCount, NoticeList } from "../components/NoticeList";
 import { BaseMap } from "../components/map/BaseMap";
 import { IncidentLayer, type FlyRequest } from "../components/map/IncidentLayer";
 import { INCIDENT_TYPES, OTHER_TYPE_COLOR, TYPE_COLORS } from "../lib/colors";
@@ -13,17 +14,22 @@ import {
   EMPTY_FILTER,
   filterIncidents,
   incidentLatLng,
+  incidentState,
   type IncidentFilter,
+  type IncidentState,
 } from "../lib/incidents";
 import { useI18n } from "../i18n";
 
 export type IncidentsTabProps = Pick<LiveData, "accidents" | "network" | "outline"> & {
+  /** shown apart, never as incidents (optional: App passes them, tests may not) */
+  notices?: LiveData["notices"];
   /** the incident to select (and fly to) on open, e.g. one clicked on the dashboard */
   initialSelected: number | null;
 };
 
 export const IncidentsTab = memo(function IncidentsTab({
   accidents,
+  notices = null,
   network,
   outline,
   initialSelected,
@@ -36,6 +42,11 @@ export const IncidentsTab = memo(function IncidentsTab({
 
   const filtered = useMemo(() => filterIncidents(all, filter), [all, filter]);
   const mappedCount = useMemo(() => filtered.filter((i) => incidentLatLng(i) !== null).length, [filtered]);
+  const clearedCount = useMemo(() => filtered.filter((i) => incidentState(i) === "cleared").length, [filtered]);
+  const states: { value: IncidentState; label: string }[] = [
+    { value: "active", label: t("stateActive") },
+    { value: "cleared", label: t("stateCleared") },
+  ];
   const routes = useMemo(() => distinctValues(all, (i) => i.roadNM), [all]);
   const types = useMemo(() => {
     const present = distinctValues(all, (i) => i.accType);
@@ -60,17 +71,27 @@ export const IncidentsTab = memo(function IncidentsTab({
 
   return (
     <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 lg:grid-cols-[minmax(0,1.5fr)_minmax(380px,1fr)]">
-      <Card className="min-h-[420px]" title={t("tabAccidents")} right={<Legend />}>
-        <div className="min-h-[360px] flex-1 overflow-hidden rounded-lg">
-          <BaseMap network={network} outline={outline}>
-            <IncidentLayer incidents={filtered} selectedId={selectedId} onSelect={selectFromMap} fly={fly} />
-          </BaseMap>
-        </div>
-      </Card>
+      <div className="flex min-h-0 flex-col gap-3">
+        <Card className="min-h-[420px] flex-1" title={t("tabAccidents")} right={<Legend />}>
+          <div className="min-h-[360px] flex-1 overflow-hidden rounded-lg">
+            <BaseMap network={network} outline={outline}>
+              <IncidentLayer incidents={filtered} selectedId={selectedId} onSelect={selectFromMap} fly={fly} />
+            </BaseMap>
+          </div>
+        </Card>
+        <Card
+          title={t("notices")}
+          className="max-h-[240px] shrink-0"
+          right={<NoticeCount notices={notices} />}
+          testId="incidents-notices"
+        >
+          <NoticeList notices={notices} />
+        </Card>
+      </div>
 
       <div className="flex min-h-0 flex-col gap-3">
         <Card fixed>
-          <div className="grid grid-cols-2 gap-2 md:grid-cols-4 lg:grid-cols-2 2xl:grid-cols-4">
+          <div className="grid grid-cols-2 gap-2 md:grid-cols-5 lg:grid-cols-2 2xl:grid-cols-5">
             <FilterSelect
               label={t("filterRoute")}
               value={filter.route}
@@ -96,6 +117,22 @@ export const IncidentsTab = memo(function IncidentsTab({
               testId="filter-direction"
             />
             <label className="flex flex-col text-xs text-slate-400">
+              {t("filterState")}
+              <select
+                className={FIELD_CLASS}
+                value={filter.state}
+                onChange={(e) => set({ state: e.target.value as IncidentFilter["state"] })}
+                data-testid="filter-state"
+              >
+                <option value="">{t("all")}</option>
+                {states.map((s) => (
+                  <option key={s.value} value={s.value}>
+                    {s.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="flex flex-col text-xs text-slate-400">
               {t("search")}
               <input
                 type="search"
@@ -114,6 +151,18 @@ export const IncidentsTab = memo(function IncidentsTab({
                 {filtered.length}
               </strong>
               <span className="text-slate-400"> / {all.length}</span>
+            </span>
+            <span>
+              <span className="text-slate-400">{t("stateActive")} </span>
+              <strong className="tabular-nums text-emerald-300" data-testid="incident-active">
+                {filtered.length - clearedCount}
+              </strong>
+            </span>
+            <span>
+              <span className="text-slate-400">{t("stateCleared")} </span>
+              <strong className="tabular-nums text-slate-300" data-testid="incident-cleared">
+                {clearedCount}
+              </strong>
             </span>
             <span>
               <span className="text-slate-400">{t("mapped")} </span>
@@ -153,6 +202,10 @@ function Legend() {
       <span className="inline-flex items-center gap-1">
         <span className="h-2.5 w-2.5 rounded-full" style={{ backgroundColor: OTHER_TYPE_COLOR }} />
         {t("other")}
+      </span>
+      <span className="inline-flex items-center gap-1">
+        <span className="h-2.5 w-2.5 rounded-full border border-dashed border-slate-300" />
+        {t("stateCleared")}
       </span>
     </div>
   );

@@ -1,4 +1,10 @@
-"""Incidents (돌발상황): KEC's ``burstInfo/realTimeSms``, collected every few seconds."""
+"""Incidents (돌발상황): KEC's ``burstInfo/realTimeSms``, collected every few seconds.
+
+The feed lists what is current, so an incident is active while the latest poll lists it: each
+batch stores its rows with their :attr:`~trafficha.models.domain.Accident.category` (notices
+apart) and, for a closing progress (처리완료 …), the poll that first saw it closed; then it marks
+every active row the newest poll did not list as cleared at that poll (:data:`CLEAR_UNLISTED`).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from trafficha.datasets.spec import (
     Dataset,
     Feed,
     SimRequest,
+    Statement,
     Table,
     TableRows,
     fresh,
@@ -40,12 +47,15 @@ TABLE: Final = Table(
         "late_length_km",
         "lanes_blocked",
         "shoulder_blocked",
+        "category",
         "source",
         "first_seen_at",
         "last_seen_at",
+        "cleared_at",
     ),
     key=("incident_key",),
-    # Assignments run left to right and see earlier ones: last_seen_at must come last.
+    # Assignments run left to right and see earlier ones: last_seen_at must come last, and
+    # cleared_at reads the stored last_seen_at.
     updates=(
         *(
             fresh(c)
@@ -57,6 +67,7 @@ TABLE: Final = Table(
                 "shoulder_blocked",
                 "late_length_km",
                 "type_name",
+                "category",
             )
         ),
         *(
@@ -64,6 +75,12 @@ TABLE: Final = Table(
             f" AND VALUE(lon) IS NOT NULL, VALUE({c}), {c})"
             for c in ("lat", "lon")
         ),
+        # An older sighting changes nothing; a closing one keeps the first clearing; one that
+        # is listed active after the row cleared makes it active again (only moving forward).
+        "cleared_at = CASE WHEN VALUE(last_seen_at) < last_seen_at THEN cleared_at"
+        " WHEN VALUE(cleared_at) IS NOT NULL THEN COALESCE(cleared_at, VALUE(cleared_at))"
+        " WHEN cleared_at IS NOT NULL AND VALUE(last_seen_at) <= cleared_at THEN cleared_at"
+        " ELSE NULL END",
         "last_seen_at = GREATEST(last_seen_at, VALUE(last_seen_at))",
     ),
 )
@@ -89,13 +106,35 @@ def _table_rows(batch: AccidentBatch) -> TableRows:
             a.late_length_km,
             a.lanes_blocked,
             a.shoulder_blocked,
+            a.category,
             batch.source,
             seen,
             seen,
+            seen if a.closing else None,
         )
         for a in batch.records
     ]
     return [(TABLE, rows)]
+
+
+CLEAR_UNLISTED: Final = (
+    "UPDATE traffic_accidents t"
+    " JOIN (SELECT GREATEST(COALESCE(MAX(last_seen_at), %s), %s) AS newest"
+    " FROM traffic_accidents) n"
+    " SET t.cleared_at = n.newest"
+    " WHERE t.cleared_at IS NULL AND t.last_seen_at < n.newest"
+)
+"""Every active row the newest poll did not list is cleared at that poll's time.
+
+After a batch's rows, the newest poll is this batch's (its ``fetched_at``, also when it listed
+nothing: an empty feed clears everything) when batches arrive in order, which sweeps what it no
+longer lists; or a newer one's (the newest ``last_seen_at``) when an old batch is applied late,
+whose incidents the newer poll had already left out. A row cleared is never touched again here,
+so a replay (which the ledger stops anyway) changes nothing."""
+
+
+def _after_rows(batch: AccidentBatch) -> list[Statement]:
+    return [(CLEAR_UNLISTED, (batch.fetched_at, batch.fetched_at))]
 
 
 def _sim_records(request: SimRequest) -> list[Accident]:
@@ -134,4 +173,5 @@ ACCIDENTS: Final[Dataset[Accident]] = Dataset(
     sim_records=_sim_records,
     wire_rows=lambda rows, page: sms_rows(rows, first_series=page.first_row),
     incidents=True,
+    after_rows=_after_rows,
 )

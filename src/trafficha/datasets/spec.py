@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import msgspec
 
 from trafficha.config import Settings
+from trafficha.models.quarantine import Parsed
 from trafficha.models.stream import StreamEntry
 from trafficha.secrets import Secret
 
@@ -40,6 +41,7 @@ __all__ = [
     "Param",
     "Row",
     "SimRequest",
+    "Statement",
     "Table",
     "TableRows",
     "fresh",
@@ -50,6 +52,8 @@ __all__ = [
 RecordT = TypeVar("RecordT")
 Row = tuple[object, ...]
 TableRows = list[tuple["Table", list[Row]]]
+Statement = tuple[str, tuple[object, ...]]
+"""One SQL statement and its arguments (datetimes aware: the store converts them)."""
 
 LIST: Final = "<list>"  # where the list goes in an envelope's key order
 PAGING_KEYS: Final = ("count", "pageNo", "numOfRows", "pageSize")
@@ -229,7 +233,8 @@ class Dataset(Generic[RecordT]):
             metrics and the provider's messages (``locations`` for the tollgate list).
         title: what it is, Korean first.
         feed: where and how KEC serves it.
-        parse: a payload's body to domain records (raises ``ProviderError``).
+        parse: a payload's body to domain records, with the rows it quarantined (raises
+            ``ProviderError`` for an unusable envelope).
         batch_type: the stream batch that carries one collection's records (its msgspec tag
             is ``kind``).
         table_rows: a batch of this dataset to the rows of each table it writes, in statement
@@ -246,13 +251,15 @@ class Dataset(Generic[RecordT]):
         incidents: whether its records are incidents the simulator keeps ground truth of.
         batch_extras: fields of the batch computed from its records (the road batch's route
             summaries).
+        after_rows: statements a batch runs after its rows, in the same transaction and so
+            exactly once per batch (the incident feed marks what it no longer lists cleared).
     """
 
     kind: str
     endpoint: str
     title: str
     feed: Feed
-    parse: Callable[[bytes], list[RecordT]]
+    parse: Callable[[bytes], Parsed[RecordT]]
     batch_type: type[StreamEntry]
     table_rows: Callable[[Any], TableRows]
     url_setting: str
@@ -265,6 +272,7 @@ class Dataset(Generic[RecordT]):
     wire_rows: Callable[[Sequence[RecordT], PageSpec], Sequence[msgspec.Struct]]
     incidents: bool = False
     batch_extras: Callable[[Sequence[RecordT]], Mapping[str, Any]] | None = None
+    after_rows: Callable[[Any], Sequence[Statement]] | None = None
 
     def __repr__(self) -> str:
         return f"Dataset({self.kind!r}, {self.feed.path!r})"

@@ -1,4 +1,5 @@
-"""Tollgate volumes (영업소 교통량): KEC's ``trafficapi/trafficIc``, one 15-minute slot a poll."""
+"""Tollgate volumes (영업소 교통량): KEC's ``trafficapi/trafficIc``, answering the last hour as
+its four 15-minute slots."""
 
 from __future__ import annotations
 
@@ -89,19 +90,20 @@ _IC_FILTERS: Final[dict[str, Callable[[TollgateTraffic], str]]] = {
 
 
 def _sim_records(request: SimRequest) -> list[TollgateTraffic]:
+    # 2 (15 minutes) and 3 both answer the last hour as its four 15-minute slots, as KEC does.
     tm_type = request.params.get("tmType", "").strip() or "2"
-    if tm_type == "2":
-        records = request.world.tollgate_traffic_at(request.now)
+    if tm_type in ("2", "3"):
+        records = request.world.tollgate_hour_at(request.now)
     elif tm_type == "1":
         records = _hourly_traffic(request.world, request.now, request.cache)
     else:
         records = []
-    wanted = {name: request.params.get(name, "").strip() for name in _IC_FILTERS}
-    return [
-        r
-        for r in records
-        if all(not value or _IC_FILTERS[name](r) == value for name, value in wanted.items())
-    ]
+    wanted = {
+        name: value for name in _IC_FILTERS if (value := request.params.get(name, "").strip())
+    }
+    if not wanted:
+        return records
+    return [r for r in records if all(_IC_FILTERS[n](r) == v for n, v in wanted.items())]
 
 
 def _hourly_traffic(

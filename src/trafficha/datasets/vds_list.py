@@ -33,6 +33,7 @@ from trafficha.datasets.spec import (
     TableRows,
 )
 from trafficha.models.domain import Direction, Record
+from trafficha.models.quarantine import Parsed
 from trafficha.models.stream import StreamEntry
 from trafficha.providers.kec import (
     clean_text,
@@ -131,13 +132,13 @@ def _location(row: VdsListWire) -> VdsLocation:
     )
 
 
-def parse_vds_list(body: bytes) -> list[VdsLocation]:
+def parse_vds_list(body: bytes) -> Parsed[VdsLocation]:
     """Parse ``vdsinfo/vdsList`` into VDS locations.
 
     Raises:
         ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
-        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
-            its id or with a direction other than S/E); the error carries a key-free excerpt.
+        ProviderPayloadError: the envelope is unusable (HTML or XML, bad JSON, no list); a row
+            without its id or with a direction other than S/E is quarantined, not raised.
     """
     return parse_list(body, ("list",), VdsListWire, _location)
 

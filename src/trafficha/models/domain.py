@@ -6,23 +6,64 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 import msgspec
 
 Direction = Literal["S", "E"]
 Grade = Literal[0, 1, 2, 3]
+Category = Literal["incident", "notice"]
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True):
     """Base of the domain records."""
 
 
+# --- incidents and notices ------------------------------------------------------------------
+# KEC's SMS feed carries traffic incidents and announcements side by side: in the recorded answer
+# 19 of 20 rows are type 15 이벤트/홍보 notices (years old, status "1"/"진행", no place), their
+# text wrapped in "** … **". They are stored like incidents, but served and counted apart.
+
+NOTICE_TYPE_CODES: Final = frozenset({"15"})
+"""KEC type codes of announcements: ``"15"`` 이벤트/홍보 (the one KEC confirms)."""
+NOTICE_TYPE_WORDS: Final = ("홍보", "이벤트", "공지")
+"""Words of a type name that make a row an announcement, whatever its code."""
+NOTICE_MARK: Final = "**"
+"""KEC wraps announcement texts in it: ``"** … **"``."""
+CLOSING_WORDS: Final = ("완료", "해제", "종료")
+"""Words of a progress name that close an incident (처리완료, 통제해제, 상황종료 …). KEC's
+recorded progress is ``"1"`` 진행 (in progress); no closing code has been recorded."""
+
+
+def category_of(type_code: str, type_name: str, sms_text: str) -> Category:
+    """``"notice"`` for an announcement (a notice type code, a type name with a notice word, or
+    a text wrapped in ``** … **``), else ``"incident"``: the one place rows are told apart."""
+    text = sms_text.strip()
+    if (
+        type_code.strip() in NOTICE_TYPE_CODES
+        or any(word in type_name for word in NOTICE_TYPE_WORDS)
+        or (
+            len(text) > 2 * len(NOTICE_MARK)
+            and text.startswith(NOTICE_MARK)
+            and text.endswith(NOTICE_MARK)
+        )
+    ):
+        return "notice"
+    return "incident"
+
+
+def is_closing(process_name: str | None) -> bool:
+    """Whether a progress name closes the incident (it contains 완료, 해제 or 종료)."""
+    return process_name is not None and any(word in process_name for word in CLOSING_WORDS)
+
+
 class Accident(Record, frozen=True, kw_only=True):
-    """An incident from the SMS feed (사고, 고장, 작업, 정체, 장애물 …).
+    """An incident from the SMS feed (사고, 고장, 작업, 정체, 장애물 …), or a notice.
 
     ``incident_key`` identifies the incident across polls: its start time, route, direction,
     type and place, which KEC does not change while it updates the text, progress and lanes.
+    :attr:`category` tells a notice (이벤트/홍보) from an incident, :attr:`closing` whether its
+    progress closed it; both derive from the fields, so the stream carries neither.
     """
 
     incident_key: str
@@ -41,6 +82,16 @@ class Accident(Record, frozen=True, kw_only=True):
     late_length_km: float | None
     lanes_blocked: str  # "NNYNNN": lanes 1..6, as KEC flags them
     shoulder_blocked: bool
+
+    @property
+    def category(self) -> Category:
+        """``"notice"`` for an announcement, ``"incident"`` otherwise (:func:`category_of`)."""
+        return category_of(self.type_code, self.type_name, self.sms_text)
+
+    @property
+    def closing(self) -> bool:
+        """Whether its progress closes it (:func:`is_closing`)."""
+        return is_closing(self.process_name)
 
 
 class TollgateTraffic(Record, frozen=True, kw_only=True):

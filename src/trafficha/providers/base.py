@@ -26,7 +26,9 @@ class Provider(Protocol):
     a class attribute or a property, typed ``Literal["real"]``, ``Literal["sim"]`` or the union.
 
     ``fetch`` is generic over the dataset's record type: ``await provider.fetch(ACCIDENTS)`` is a
-    ``list[Accident]``. A provider that has nothing for a dataset returns an empty list. Fetches
+    ``list[Accident]``. A provider that has nothing for a dataset returns an empty list. A
+    provider that parses KEC payloads returns a :class:`~trafficha.models.quarantine.Parsed`
+    (a list), whose ``rejected`` rows the collector quarantines. Fetches
     raise :class:`trafficha.errors.ProviderError` when the upstream is unusable.
     """
 

@@ -7,15 +7,16 @@ the volume; codes carry trailing spaces; numbers come as strings, ``""`` or null
 outside Korea become None; the list sits under a key that differs per endpoint; a bad key is
 HTTP 200 with ``code: "ERROR"``; a WAF may answer with an HTML page.
 
-Every function takes the raw body and returns records or raises a :class:`ProviderError`:
-:class:`ProviderAuthError` for a rejected key, :class:`ProviderPayloadError` for anything else
-that is not a valid success payload. Nothing else escapes.
+Every function takes the raw body and returns its records, with the rows it could not use
+quarantined beside them (:class:`~trafficha.models.quarantine.Parsed`), or raises a
+:class:`ProviderError`: :class:`ProviderAuthError` for a rejected key,
+:class:`ProviderPayloadError` for a payload whose envelope is unusable. Nothing else escapes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final, TypeVar
 
@@ -37,6 +38,7 @@ from trafficha.models.domain import (
     TollgateTraffic,
     incident_key,
 )
+from trafficha.models.quarantine import Parsed, RejectedRow, reason_of
 from trafficha.models.upstream import (
     Envelope,
     LocationUnitRow,
@@ -54,6 +56,7 @@ __all__ = [
     "ProviderPayloadError",
     "ProviderUnavailableError",
     "clean_text",
+    "count_or_none",
     "float_or_none",
     "int_or_none",
     "korea_point",
@@ -79,6 +82,9 @@ TRAFFIC_AMOUNT_KEYS: Final = ("list",)
 LOCATION_UNIT_KEYS: Final = ("list", "unitLists")
 
 _EXCERPT_CHARS: Final = 160
+INT_MAX: Final = 2_147_483_647  # the store's INT columns
+# Fastest plausible VDS reading (km/h): beyond it a detector is broken, not a car fast.
+_SPEED_MAX: Final = 250
 _GRADES: Final[dict[int, Grade]] = {0: 0, 1: 1, 2: 2, 3: 3}
 _DIRECTIONS: Final[dict[str, Direction]] = {"S": "S", "E": "E"}
 
@@ -152,17 +158,23 @@ def _total(env: Envelope, body: bytes) -> int | None:
         raise ProviderPayloadError(f"count: {exc}", excerpt=excerpt(body)) from None
 
 
-def _rows(body: bytes, list_keys: Sequence[str], row_type: type[RowT]) -> list[RowT]:
+def _rows(body: bytes, list_keys: Sequence[str]) -> tuple[int, list[msgspec.Raw]]:
+    """The page number and the raw rows of a success payload; each row is decoded on its own,
+    so one row of another shape is that row's problem, not the page's."""
     env, raw = _envelope(body, list_keys)
+    try:
+        page = int_or_none(env.page_no) or 1
+    except ValueError:
+        page = 1  # the pager (parse_page) rejects it; the rows are still the rows
     if raw is None or bytes(raw) == b"null":
         # KEC omits the list on an empty result; a non-zero count without a list is broken.
         if _total(env, body) not in (None, 0):
             raise ProviderPayloadError(
                 f"count {env.count} but no list under {list_keys[0]!r}", excerpt=excerpt(body)
             )
-        return []
-    rows: list[RowT] = _decode(body, raw, list[row_type], "unexpected row shape")  # type: ignore[valid-type]
-    return rows
+        return page, []
+    rows: list[msgspec.Raw] = _decode(body, raw, list[msgspec.Raw], "the row list is not a list")
+    return page, rows
 
 
 def parse_list(
@@ -170,28 +182,36 @@ def parse_list(
     list_keys: Sequence[str],
     row_type: type[RowT],
     build: Callable[[RowT], RecordT],
-) -> list[RecordT]:
+) -> Parsed[RecordT]:
     """The records of a success payload: its rows (under the first of ``list_keys`` present)
-    decoded as ``row_type``, each built into a record; the one parsing path of every dataset.
+    each decoded as ``row_type`` and built into a record; the one parsing path of every dataset.
 
-    ``build`` raises ``ValueError`` for a row it cannot use.
+    A row that does not decode, or that ``build`` rejects (``ValueError``: a missing field, an
+    unknown code, a value out of range), is quarantined in ``Parsed.rejected`` with the reason,
+    and the other rows flow on.
 
     Raises:
         ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
-        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row of
-            another shape or one ``build`` rejects); the error carries a key-free excerpt.
+        ProviderPayloadError: the envelope is unusable (HTML or XML, bad JSON, not a KEC
+            envelope, no list where one is due); the error carries a key-free excerpt.
     """
-    return _each(_rows(body, list_keys, row_type), build, body)
-
-
-def _each(rows: Iterable[RowT], build: Callable[[RowT], RecordT], body: bytes) -> list[RecordT]:
-    out = []
-    for index, row in enumerate(rows):
+    page, rows = _rows(body, list_keys)
+    parsed: Parsed[RecordT] = Parsed()
+    for index, raw in enumerate(rows):
         try:
-            out.append(build(row))
-        except ValueError as exc:
-            raise ProviderPayloadError(f"row {index}: {exc}", excerpt=excerpt(body)) from None
-    return out
+            parsed.append(build(msgspec.json.decode(raw, type=row_type)))
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, ValueError) as exc:
+            detail = str(exc) or type(exc).__name__
+            parsed.rejected.append(
+                RejectedRow(
+                    page=page,
+                    row=index,
+                    reason=reason_of(detail),
+                    detail=redact_url(detail[: _EXCERPT_CHARS * 2]),
+                    excerpt=excerpt(bytes(raw)),
+                )
+            )
+    return parsed
 
 
 # --- field normalization -------------------------------------------------------------------
@@ -219,7 +239,7 @@ def float_or_none(value: float | str | None) -> float | None:
         return None
     if isinstance(value, str):
         value = value.strip().replace(",", "")
-        if not value:
+        if not value or value == "-":  # KEC's blanks: "", " " and "-"
             return None
     try:
         number = float(value)
@@ -231,6 +251,20 @@ def float_or_none(value: float | str | None) -> float | None:
 def int_or_none(value: float | str | int | None) -> int | None:
     number = float_or_none(value)
     return None if number is None else round(number)
+
+
+def count_or_none(
+    value: float | str | int | None, field: str, *, sentinel: bool = False
+) -> int | None:
+    """A count or measure (volume, speed, share, seconds): a whole number from 0 to the store's
+    INT maximum, else ``ValueError``. With ``sentinel``, ``-1`` is KEC's "no reading" (None).
+    """
+    number = int_or_none(value)
+    if number is None or (sentinel and number == -1):
+        return None
+    if not 0 <= number <= INT_MAX:
+        raise ValueError(f"{field} {number} is out of range 0..{INT_MAX}")
+    return number
 
 
 def normalize_route_no(value: str | None) -> str | None:
@@ -313,13 +347,13 @@ def _accident(row: SmsRow) -> Accident:
     )
 
 
-def parse_accidents(body: bytes) -> list[Accident]:
+def parse_accidents(body: bytes) -> Parsed[Accident]:
     """Parse ``burstInfo/realTimeSms`` into accidents (incidents of every type).
 
     Raises:
         ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
-        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
-            its required fields); the error carries a key-free excerpt.
+        ProviderPayloadError: the envelope is unusable (HTML or XML, bad JSON, no list); a row
+            without its required fields or out of range is quarantined, not raised.
     """
     return parse_list(body, SMS_KEYS, SmsRow, _accident)
 
@@ -337,20 +371,30 @@ def _tollgate_traffic(row: TrafficIcRow) -> TollgateTraffic:
         tcs_type=clean_text(row.tcs_type),
         tcs_name=clean_text(row.tcs_name),
         car_type=clean_text(row.car_type),
-        traffic_amount=int_or_none(row.traffic_amout),
+        traffic_amount=count_or_none(row.traffic_amout, "trafficAmout"),
         slot_at=_time(row.sum_date, row.sum_tm, "sumDate/sumTm"),
     )
 
 
-def parse_tollgate_traffic(body: bytes) -> list[TollgateTraffic]:
+def parse_tollgate_traffic(body: bytes) -> Parsed[TollgateTraffic]:
     """Parse ``trafficapi/trafficIc`` into tollgate volumes per slot.
 
     Raises:
         ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
-        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
-            its required fields); the error carries a key-free excerpt.
+        ProviderPayloadError: the envelope is unusable (HTML or XML, bad JSON, no list); a row
+            without its required fields or out of range is quarantined, not raised.
     """
     return parse_list(body, TRAFFIC_IC_KEYS, TrafficIcRow, _tollgate_traffic)
+
+
+def _speed(value: float | str | None) -> int | None:
+    """km/h; KEC's ``-1`` ("no reading", beside grade 0) is kept: the store's averages skip it."""
+    if int_or_none(value) == -1:
+        return -1
+    speed = count_or_none(value, "speed")
+    if speed is not None and speed > _SPEED_MAX:
+        raise ValueError(f"speed {speed} is beyond {_SPEED_MAX} km/h")
+    return speed
 
 
 def _road_status(row: TrafficAmountRow) -> RoadStatus:
@@ -371,22 +415,22 @@ def _road_status(row: TrafficAmountRow) -> RoadStatus:
         route_no=route_no,
         route_name=clean_text(row.route_name),
         direction=direction,
-        speed=int_or_none(row.speed),
-        traffic_amount=int_or_none(row.traffic_amout),
-        share_ratio=int_or_none(row.share_ratio),
-        time_avg=int_or_none(row.time_avg),
+        speed=_speed(row.speed),
+        traffic_amount=count_or_none(row.traffic_amout, "trafficAmout", sentinel=True),
+        share_ratio=count_or_none(row.share_ratio, "shareRatio", sentinel=True),
+        time_avg=count_or_none(row.time_avg, "timeAvg", sentinel=True),
         grade=grade,
         std_at=_time(row.std_date, row.std_hour, "stdDate/stdHour"),
     )
 
 
-def parse_road_status(body: bytes) -> list[RoadStatus]:
+def parse_road_status(body: bytes) -> Parsed[RoadStatus]:
     """Parse ``odtraffic/trafficAmountByRealtime`` into VDS readings.
 
     Raises:
         ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
-        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
-            its required fields); the error carries a key-free excerpt.
+        ProviderPayloadError: the envelope is unusable (HTML or XML, bad JSON, no list); a row
+            without its required fields or out of range is quarantined, not raised.
     """
     return parse_list(body, TRAFFIC_AMOUNT_KEYS, TrafficAmountRow, _road_status)
 
@@ -403,13 +447,13 @@ def _tollgate(row: LocationUnitRow) -> Tollgate:
     )
 
 
-def parse_tollgates(body: bytes) -> list[Tollgate]:
+def parse_tollgates(body: bytes) -> Parsed[Tollgate]:
     """Parse ``locationinfo/locationinfoUnit`` into tollgates with their locations.
 
     Raises:
         ProviderAuthError: KEC rejected the key (HTTP 200 with ``code: "ERROR"``).
-        ProviderPayloadError: the body is not a success payload (HTML, bad JSON, a row without
-            its required fields); the error carries a key-free excerpt.
+        ProviderPayloadError: the envelope is unusable (HTML or XML, bad JSON, no list); a row
+            without its required fields or out of range is quarantined, not raised.
     """
     return parse_list(body, LOCATION_UNIT_KEYS, LocationUnitRow, _tollgate)
 

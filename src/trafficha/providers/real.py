@@ -138,9 +138,9 @@ class RealProvider:
             )
         for page in range(2, pages + 1):
             more = dataset.parse(await self._get(endpoint, params, page=page))
-            if not more:
+            records.absorb(more)
+            if not more and not more.rejected:
                 break  # the snapshot shrank between pages
-            records.extend(more)
         return records
 
     async def _get(self, endpoint: Endpoint, query: Mapping[str, str], *, page: int) -> bytes:

@@ -1,5 +1,9 @@
 """Korean expressway reference network: routes, waypoints and derived conzones.
 
+The derived conzones carry ids in KEC's scheme (``0010CZE010``, with gaps in the serials) and
+names ``A-B``; where KEC's own conzones lie is learned by :mod:`trafficha.reference.placement`,
+with this network as its gazetteer.
+
 The geometry ships as package data (``data/network.json``) and is decoded
 strictly with msgspec, so a malformed data file fails loudly at load time.
 """
@@ -15,14 +19,17 @@ from typing import Annotated, Final, Literal
 import msgspec
 
 __all__ = [
+    "SERIAL_STEP",
     "Direction",
     "Network",
     "Route",
     "Section",
     "Waypoint",
     "WaypointKind",
+    "conzone_id",
     "haversine_km",
     "load_network",
+    "vds_id",
 ]
 
 WaypointKind = Literal["IC", "JC", "TG", "SA"]
@@ -75,7 +82,11 @@ class Route(msgspec.Struct, frozen=True, kw_only=True, rename="camel", forbid_un
 
 
 class Section(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
-    """One directed conzone between two consecutive waypoints of a route."""
+    """One directed conzone between two consecutive waypoints of a route.
+
+    Ids follow KEC's scheme (``0010CZE010``): see :func:`conzone_id`. ``stretch`` is the
+    stretch's place from the route's origin, 1-based: waypoints ``stretch - 1`` and ``stretch``.
+    """
 
     conzone_id: str
     conzone_name: str
@@ -86,21 +97,43 @@ class Section(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     end: Waypoint
     length_km: float
     vds_id: str
+    stretch: int
+
+
+SERIAL_STEP: Final = 10
+"""Built-in conzone serials step by this along a route (010, 020 …), leaving gaps as KEC's do."""
+
+
+def conzone_id(route_no: str, direction: Direction, stretch: int) -> str:
+    """A built-in conzone's id in KEC's scheme: route, ``CZ``, direction, a three-digit serial
+    ordered by chainage with gaps (``SERIAL_STEP`` × the stretch's place from the origin), the
+    same for both carriageways of a stretch: ``0010CZE010`` and ``0010CZS010``."""
+    serial = SERIAL_STEP * stretch
+    if not 0 < serial < 1000:
+        raise ValueError(f"route {route_no}: stretch {stretch} has no three-digit serial")
+    return f"{route_no}CZ{direction}{serial:03d}"
+
+
+def vds_id(route_no: str, direction: Direction, stretch: int) -> str:
+    """A built-in conzone's first detector, as KEC numbers them: ``0010VDE00100`` reports on
+    ``0010CZE010`` (the serial × 10, five digits; the last digit leaves room for more)."""
+    return f"{route_no}VD{direction}{SERIAL_STEP * stretch * 10:05d}"
 
 
 def _route_sections(route: Route) -> Iterator[Section]:
     """Yield the E then S sections of a route.
 
-    The serial is the index of the physical stretch counted from the origin, in
-    both directions, so ``…CZE007`` and ``…CZS007`` are the two carriageways of
-    the same stretch. Lengths are great-circle, i.e. a lower bound on road length.
+    The serial grows with the stretch counted from the origin, in both directions, so
+    ``…CZE070`` and ``…CZS070`` are the two carriageways of the same stretch. Lengths are
+    great-circle, i.e. a lower bound on road length.
     """
     pairs = list(zip(route.waypoints, route.waypoints[1:], strict=False))
-    for direction in ("E", "S"):
-        for serial, (a, b) in enumerate(pairs, start=1):
+    directions: tuple[Direction, Direction] = ("E", "S")
+    for direction in directions:
+        for stretch, (a, b) in enumerate(pairs, start=1):
             start, end = (a, b) if direction == "E" else (b, a)
             yield Section(
-                conzone_id=f"{route.route_no}CZ{direction}{serial:03d}",
+                conzone_id=conzone_id(route.route_no, direction, stretch),
                 conzone_name=f"{start.name}-{end.name}",
                 route_no=route.route_no,
                 route_name=route.route_name,
@@ -108,9 +141,8 @@ def _route_sections(route: Route) -> Iterator[Section]:
                 start=start,
                 end=end,
                 length_km=round(start.distance_km(end), 3),
-                # One detector station per conzone; the trailing "00" leaves room
-                # for finer-grained stations without renumbering.
-                vds_id=f"{route.route_no}VD{direction}{serial:03d}00",
+                vds_id=vds_id(route.route_no, direction, stretch),
+                stretch=stretch,
             )
 
 

@@ -21,11 +21,13 @@ from trafficha.errors import ProviderError
 from trafficha.events import LeaderEvent, publish_event
 from trafficha.kst import now_kst
 from trafficha.leader import LeaderLease
+from trafficha.models.quarantine import Parsed, RejectedRow
 from trafficha.models.stream import Kind, StreamEntry
 from trafficha.providers.base import Provider
 from trafficha.services.freshness import Collection, record_collection
 from trafficha.streams.keys import StreamKeys
 from trafficha.streams.producer import NotLeaderError, StreamProducer
+from trafficha.streams.quarantine import record_rejected
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ class Collector:
             return None
         fetched_at = now_kst()
         try:
-            batch = await asyncio.wait_for(
+            fetched = await asyncio.wait_for(
                 self._fetch(kind, epoch, fetched_at), timeout=self.fetch_timeout
             )
         except (ProviderError, TimeoutError, OSError) as exc:
@@ -149,9 +151,16 @@ class Collector:
             log.exception("collector %s: %s fetch raised %s", self.holder, kind, reason)
             await self._record(kind, fetched_at, epoch, ok=False, records=0, error=reason)
             return None
+        batch, rejected = fetched
+        if rejected:
+            await self._quarantine(kind, fetched_at, rejected)
         if batch is None:
-            # Nothing to publish, but the collection happened: freshness says so.
-            await self._record(kind, fetched_at, epoch, ok=True, records=0)
+            # Nothing to publish, but the collection happened: freshness says so. Rows that all
+            # came quarantined are a changed format, not an empty feed: a failed collection.
+            error = (
+                f"all {len(rejected)} rows quarantined ({rejected[0].reason})" if rejected else None
+            )
+            await self._record(kind, fetched_at, epoch, ok=error is None, records=0, error=error)
             return None
         try:
             await self.producer.publish(batch, lease_token=token)
@@ -164,7 +173,9 @@ class Collector:
         )
         return batch
 
-    async def _fetch(self, kind: Kind, epoch: int, fetched_at: datetime) -> StreamEntry | None:
+    async def _fetch(
+        self, kind: Kind, epoch: int, fetched_at: datetime
+    ) -> tuple[StreamEntry | None, list[RejectedRow]]:
         envelope: dict[str, Any] = {
             "producer": self.holder,
             "epoch": epoch,
@@ -174,7 +185,33 @@ class Collector:
         }
         dataset = self.datasets[kind]
         records = await self.provider.fetch(dataset)
-        return dataset.make_batch(envelope, records) if records else None
+        rejected = records.rejected if isinstance(records, Parsed) else []
+        # An empty answer is news for a feed that lists what is current (the incidents: all of
+        # them cleared), unless its rows were all quarantined.
+        publish = bool(records) or (dataset.after_rows is not None and not rejected)
+        return (dataset.make_batch(envelope, records) if publish else None), rejected
+
+    async def _quarantine(self, kind: Kind, at: datetime, rejected: list[RejectedRow]) -> None:
+        """Count and sample the rows the parser set aside, and say so in the log."""
+        reasons: dict[str, int] = {}
+        for r in rejected:
+            reasons[r.reason] = reasons.get(r.reason, 0) + 1
+        log.warning(
+            "collector %s: %s: %d rows quarantined (%s)",
+            self.holder,
+            kind,
+            len(rejected),
+            "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items())),
+        )
+        await record_rejected(
+            self.redis,
+            self.keys,
+            dataset=kind,
+            source=self.provider.source,
+            producer=self.holder,
+            at=at,
+            rejected=rejected,
+        )
 
     async def _record(
         self,

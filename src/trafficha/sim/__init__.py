@@ -4,18 +4,24 @@ from trafficha.sim.incidents import (
     INCIDENT_SLOT,
     INCIDENT_TYPES,
     MAX_INCIDENT_AGE,
-    PROCESS_STEPS,
+    PROCESS,
     IncidentType,
 )
-from trafficha.sim.world import TOLLGATE_DELAY, TOLLGATE_SLOT, TrafficWorld
+from trafficha.sim.world import (
+    TOLLGATE_DELAY,
+    TOLLGATE_SLOT,
+    TOLLGATE_SLOTS_PER_ANSWER,
+    TrafficWorld,
+)
 
 __all__ = [
     "INCIDENT_SLOT",
     "INCIDENT_TYPES",
     "MAX_INCIDENT_AGE",
-    "PROCESS_STEPS",
+    "PROCESS",
     "TOLLGATE_DELAY",
     "TOLLGATE_SLOT",
+    "TOLLGATE_SLOTS_PER_ANSWER",
     "IncidentType",
     "TrafficWorld",
 ]

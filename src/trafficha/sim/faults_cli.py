@@ -1,12 +1,17 @@
-"""``trafficha sim``: set, show and clear the simulator's faults, and read its ground truth.
+"""``trafficha sim``: set, show and clear the simulator's faults, read its ground truth, and
+make it replay recorded KEC answers.
 
 It talks to the simulator's admin API (:mod:`trafficha.apps.simulator`)::
 
     trafficha sim fault set road --outage refuse
     trafficha sim fault set all --latency-ms 800 --malformed
+    trafficha sim fault set accidents --text '<img src=x onerror=alert(1)>'
     trafficha sim fault show
     trafficha sim fault clear
     trafficha sim served [--kind accidents] [--reset]
+    trafficha sim replay DIR      # serve DIR's recordings (see trafficha.sim.replay)
+    trafficha sim replay --stop   # back to the simulated world
+    trafficha sim replay          # what it replays
 
 ``--url`` defaults to ``SIMULATOR_API_URL``, else http://127.0.0.1:8083. Answers are printed as
 JSON; the exit status is 0 on success, 1 when the simulator is unreachable or refuses the request
@@ -31,7 +36,7 @@ from urllib.parse import urlencode, urlsplit
 __all__ = ["DEFAULT_URL", "add_parser", "main", "run"]
 
 DEFAULT_URL: Final = "http://127.0.0.1:8083"
-ENDPOINT_CHOICES: Final = ("accidents", "tollgate", "road", "locations", "all")
+ENDPOINT_CHOICES: Final = ("accidents", "tollgate", "road", "locations", "vds", "all")
 TIMEOUT_S: Final = 10.0
 
 
@@ -72,6 +77,12 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     set_.add_argument("--bad-key", action="store_true", help="reject every key as KEC does")
     set_.add_argument("--blocked", action="store_true", help="answer the WAF's HTML page")
     set_.add_argument("--malformed", action="store_true", help="answer truncated JSON")
+    set_.add_argument(
+        "--text",
+        default=None,
+        metavar="TEXT",
+        help="the SMS text of every incident served (accidents or all), e.g. hostile markup",
+    )
     actions.add_parser("clear", parents=[common], help="clear every fault")
     actions.add_parser("show", parents=[common], help="show every endpoint's faults")
     served = commands.add_parser(
@@ -79,6 +90,19 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     )
     served.add_argument("--kind", default="accidents", help="dataset (default accidents)")
     served.add_argument("--reset", action="store_true", help="forget it instead of showing it")
+    replay = commands.add_parser(
+        "replay",
+        parents=[common],
+        help="serve recorded KEC answers instead of the world (no DIR: show what it replays)",
+    )
+    replay.add_argument(
+        "dir",
+        nargs="?",
+        default=None,
+        metavar="DIR",
+        help="recordings, one per dataset: accidents.json or realTimeSms.json, …",
+    )
+    replay.add_argument("--stop", action="store_true", help="back to the world everywhere")
 
 
 def add_parser(subparsers: Any, name: str = "sim") -> argparse.ArgumentParser:
@@ -87,18 +111,23 @@ def add_parser(subparsers: Any, name: str = "sim") -> argparse.ArgumentParser:
     ``subparsers`` is what ``ArgumentParser.add_subparsers()`` returned.
     """
     parser: argparse.ArgumentParser = subparsers.add_parser(
-        name, help="simulator faults and ground truth", description=__doc__.split("\n\n")[0]
+        name,
+        help="simulator faults, ground truth and replay",
+        description=__doc__.split("\n\n")[0],
     )
     _configure(parser)
     return parser
 
 
-def _request(base_url: str, method: str, path: str, body: object = None) -> Any:
-    """One admin API call; the decoded JSON answer."""
+def _request(
+    base_url: str, method: str, path: str, body: object = None, *, raw: bytes | None = None
+) -> Any:
+    """One admin API call (a JSON ``body``, or ``raw`` bytes sent as they are); the decoded JSON
+    answer."""
     url = base_url.rstrip("/") + path
     if urlsplit(url).scheme not in ("http", "https"):
         raise _AdminError(f"not an http(s) URL: {base_url!r}")
-    data = None if body is None else json.dumps(body).encode()
+    data = raw if raw is not None else None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"} if data is not None else {}
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - scheme checked above
     try:
@@ -119,7 +148,35 @@ def _fault_body(args: argparse.Namespace) -> dict[str, Any]:
         "bad_key": args.bad_key,
         "blocked": args.blocked,
         "malformed": args.malformed,
+        "text": args.text,
     }
+
+
+def _replay(base: str, directory: str) -> Any:
+    """Point the simulator at a directory of recordings: each dataset with a file replays it,
+    the others go back to the world. Every file is checked here first, so a bad one changes
+    nothing."""
+    from pathlib import Path  # noqa: PLC0415 - only replay reads files
+
+    from trafficha.datasets.registry import by_endpoint  # noqa: PLC0415 - keeps `fault` light
+    from trafficha.sim.replay import RecordingError, recording_of, scan_dir  # noqa: PLC0415
+
+    try:
+        found, ignored = scan_dir(Path(directory))
+        bodies = {endpoint: path.read_bytes() for endpoint, path in found.items()}
+        for endpoint, body in bodies.items():
+            recording_of(by_endpoint(endpoint), body, found[endpoint].name)
+    except (RecordingError, OSError) as exc:
+        raise _AdminError(str(exc)) from None
+    answer: Any = _request(base, "GET", "/admin/replay")
+    for endpoint in [*answer["replaying"], *answer["world"]]:
+        path = found.get(endpoint)
+        if path is None:
+            answer = _request(base, "DELETE", f"/admin/replay/{endpoint}")
+            continue
+        query = urlencode({"source": path.name})
+        answer = _request(base, "PUT", f"/admin/replay/{endpoint}?{query}", raw=bodies[endpoint])
+    return {**answer, "ignored": ignored}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,6 +190,16 @@ def run(args: argparse.Namespace) -> int:
                 answer = _request(base, "DELETE", "/admin/faults")
             else:
                 answer = _request(base, "GET", "/admin/faults")
+        elif args.sim_command == "replay":
+            if args.stop and args.dir is not None:
+                sys.stderr.write("trafficha sim: replay takes DIR or --stop, not both\n")
+                return 2
+            if args.stop:
+                answer = _request(base, "DELETE", "/admin/replay")
+            elif args.dir is not None:
+                answer = _replay(base, args.dir)
+            else:
+                answer = _request(base, "GET", "/admin/replay")
         elif args.reset:
             answer = _request(base, "DELETE", "/admin/served")
         else:

@@ -13,8 +13,15 @@ code  name     duration
 05    장애물   10–40 min
 ===== ======== ==============
 
-Progress (``process_code``/``process_name``) moves ``"0"`` 접수 -> ``"1"`` 처리중 ->
-``"2"`` 처리완료 over an incident's life; the key never changes.
+Progress is KEC's as recorded: ``"1"`` 진행 for as long as the incident is listed; an incident
+leaves the feed when it clears (no closing progress is ever sent). Its SMS text changes once,
+from the first report (발생) to the handling (처리중); the key never changes.
+
+Calibrated on the recorded feed (``shared/kec-real/realTimeSms.json``, the krex sample): most
+rows have no coordinates (36 of 99 had them there) and many no place (``accPointNM: " "``). An
+incident here has coordinates with probability :data:`LOCATED_SHARE` and a blank place with
+:data:`BLANK_PLACE_SHARE`; its place otherwise reads like KEC's (a conzone name,
+``"<waypoint> 부근(12.3K)"`` or ``"<city>방향 26.0"``).
 """
 
 from __future__ import annotations
@@ -33,10 +40,12 @@ from trafficha.sim.layout import SectionInfo
 from trafficha.sim.seeded import rng
 
 __all__ = [
+    "BLANK_PLACE_SHARE",
     "INCIDENT_SLOT",
     "INCIDENT_TYPES",
+    "LOCATED_SHARE",
     "MAX_INCIDENT_AGE",
-    "PROCESS_STEPS",
+    "PROCESS",
     "Incident",
     "IncidentType",
     "slot_incidents",
@@ -57,8 +66,8 @@ class IncidentType:
     min_minutes: int
     max_minutes: int
     details: tuple[str, ...]
-    # What the SMS says in each progress step (접수, 처리중, 처리완료).
-    verbs: tuple[str, str, str]
+    # What the SMS says first (the report) and then (the handling).
+    verbs: tuple[str, str]
     blocks_lanes: bool
 
 
@@ -69,7 +78,7 @@ INCIDENT_TYPES: Final[tuple[IncidentType, ...]] = (
         min_minutes=20,
         max_minutes=90,
         details=("추돌사고", "차량사고", "다중추돌사고", "단독사고"),
-        verbs=("발생", "처리중", "처리완료"),
+        verbs=("발생", "처리중"),
         blocks_lanes=True,
     ),
     IncidentType(
@@ -78,7 +87,7 @@ INCIDENT_TYPES: Final[tuple[IncidentType, ...]] = (
         min_minutes=15,
         max_minutes=60,
         details=("고장차량", "고장차량(승용)", "고장차량(화물)"),
-        verbs=("발생", "처리중", "견인완료"),
+        verbs=("발생", "견인중"),
         blocks_lanes=True,
     ),
     IncidentType(
@@ -87,7 +96,7 @@ INCIDENT_TYPES: Final[tuple[IncidentType, ...]] = (
         min_minutes=120,
         max_minutes=480,
         details=("포장보수", "차선도색", "비탈면보수", "시설물점검", "노면청소", "방음벽보수"),
-        verbs=("작업 준비중", "작업중", "작업 마무리중"),
+        verbs=("작업 준비중", "작업중"),
         blocks_lanes=True,
     ),
     IncidentType(
@@ -96,7 +105,7 @@ INCIDENT_TYPES: Final[tuple[IncidentType, ...]] = (
         min_minutes=30,
         max_minutes=120,
         details=("지체", "정체"),
-        verbs=("발생", "중", "해소중"),
+        verbs=("발생", "중"),
         blocks_lanes=False,
     ),
     IncidentType(
@@ -105,14 +114,17 @@ INCIDENT_TYPES: Final[tuple[IncidentType, ...]] = (
         min_minutes=10,
         max_minutes=40,
         details=("낙하물", "타이어 파편", "적재물 낙하", "동물 사체"),
-        verbs=("발견", "처리중", "제거완료"),
+        verbs=("발견", "처리중"),
         blocks_lanes=True,
     ),
 )
 _ACCIDENT, _BREAKDOWN, _WORK, _JAM, _OBSTACLE = INCIDENT_TYPES
 
-# (process_code, process_name) per step of an incident's life.
-PROCESS_STEPS: Final = (("0", "접수"), ("1", "처리중"), ("2", "처리완료"))
+# KEC's progress as recorded, on every row it lists ("1" 진행); none closes: a cleared incident
+# leaves the feed.
+PROCESS: Final = ("1", "진행")
+LOCATED_SHARE: Final = 0.55
+BLANK_PLACE_SHARE: Final = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,33 +137,25 @@ class Incident:
     occurred_at: datetime
     kind: IncidentType
     info: SectionInfo
-    point_name: str
-    lat: float
-    lon: float
+    point_name: str | None
+    lat: float | None
+    lon: float | None
     lanes: tuple[int, ...]
     shoulder: bool
     queue_km: float
     detail: str
 
     def accident_at(self, epoch: float) -> Accident:
-        """The record KEC would serve for this incident at ``epoch`` (its progress step then)."""
+        """The record KEC would serve for this incident at ``epoch`` (its text then)."""
         section = self.info.section
         duration = self.end - self.start
         elapsed = epoch - self.start
         frac = min(1.0, max(0.0, elapsed / duration))
-        if elapsed < min(600.0, 0.15 * duration):
-            step = 0
-        elif frac >= 0.85:
-            step = 2
-        else:
-            step = 1
-        process_code, process_name = PROCESS_STEPS[step]
-        cleared = step == 2 and self.kind is not _WORK
-        lanes = () if cleared else self.lanes
-        shoulder = self.shoulder and not cleared
+        step = 0 if elapsed < min(600.0, 0.15 * duration) else 1
         late_length: float | None = None
         if self.kind is _JAM or self.kind is _ACCIDENT:
             late_length = round(max(0.1, self.queue_km * math.sin(math.pi * frac)), 1)
+        process_code, process_name = PROCESS
         return Accident(
             incident_key=self.key,
             occurred_at=self.occurred_at,
@@ -167,8 +171,8 @@ class Incident:
             lat=self.lat,
             lon=self.lon,
             late_length_km=late_length,
-            lanes_blocked="".join("Y" if n in lanes else "N" for n in range(1, 7)),
-            shoulder_blocked=shoulder,
+            lanes_blocked="".join("Y" if n in self.lanes else "N" for n in range(1, 7)),
+            shoulder_blocked=self.shoulder,
         )
 
     def _sms(self, step: int, late_length: float | None) -> str:
@@ -182,7 +186,7 @@ class Incident:
         else:
             what = f"{lanes} {self.detail} {verb}"
         head = f"[{self.kind.name}] {self.info.section.route_name} {self.info.direction_text}"
-        return " ".join(f"{head} {self.point_name} {what}".split())
+        return " ".join(f"{head} {self.point_name or ''} {what}".split())
 
 
 def slot_incidents(
@@ -228,14 +232,23 @@ def _make_incident(
     end = start + 60 * item.randint(kind.min_minutes, kind.max_minutes)
     occurred_at = kst_at(start)
     frac = 0.05 + 0.9 * item.random()
-    lat = round(section.start.lat + (section.end.lat - section.start.lat) * frac, 6)
-    lon = round(section.start.lon + (section.end.lon - section.start.lon) * frac, 6)
-    if item.random() < 0.5:
+    lat: float | None = None
+    lon: float | None = None
+    if item.random() < LOCATED_SHARE:
+        lat = round(section.start.lat + (section.end.lat - section.start.lat) * frac, 6)
+        lon = round(section.start.lon + (section.end.lon - section.start.lon) * frac, 6)
+    km = info.start_km + (info.end_km - info.start_km) * frac
+    place = item.random()
+    point_name: str | None
+    if place < BLANK_PLACE_SHARE:
+        point_name = None  # KEC's " "
+    elif place < 0.5:
         point_name = section.conzone_name
-    else:
+    elif place < 0.8:
         near = section.start if frac < 0.5 else section.end
-        km = info.start_km + (info.end_km - info.start_km) * frac
         point_name = f"{near.name} 부근({km:.1f}K)"
+    else:
+        point_name = f"{info.direction_text} {km:.1f}"
     lanes: tuple[int, ...] = ()
     shoulder = False
     if kind.blocks_lanes:

@@ -6,8 +6,8 @@ purpose: numbers as strings (``"13"``), ``""`` for a missing number, ``trafficAm
 ``altitude`` for the longitude, codes padded like a ``CHAR(4)`` column (``"101 "``), ``" "`` for
 a blank place name, ``YYYY.MM.DD`` + ``HH:MM:SS`` on incidents and ``YYYYMMDD`` + ``HHMM``
 elsewhere, 3-digit route numbers on ``locationinfoUnit`` and 4-digit ones on the other feeds,
-``"message": null, "code": null`` on every SMS row, and incident coordinates, congestion length
-and ``seriesNM`` as JSON numbers.
+``"message": null, "code": null`` on every SMS row, incident coordinates, congestion length
+and ``seriesNM`` as JSON numbers, and ``null`` for a tollgate unit without a location.
 
 Keys come in the order of the recorded responses: row structs declare their fields in wire
 order (msgspec encodes in declaration order), and each dataset's
@@ -146,8 +146,10 @@ class LocationUnitWire(msgspec.Struct, kw_only=True, rename="camel"):
     unit_code: str
     route_no: str
     route_name: str
-    x_value: str  # longitude
-    y_value: str  # latitude
+    # Longitude and latitude as six-decimal strings; null for the third of units KEC has no
+    # location for (as recorded).
+    x_value: str | None
+    y_value: str | None
 
 
 # --- field formatting -----------------------------------------------------------------------
@@ -175,9 +177,9 @@ def route_no_3(route_no: str | None) -> str:
     return route_no
 
 
-def _coord_text(value: float | None) -> str:
+def _coord_text(value: float | None) -> str | None:
     if value is None:
-        return ""
+        return None
     text = f"{value:.{_COORD_DECIMALS}f}"
     # Six decimals is KEC's format; a value that needs more keeps them, so nothing is lost.
     return text if float(text) == value else repr(value)
@@ -310,8 +312,9 @@ def page_spec(feed: Feed, total: int, *, page_no: int | None, num_of_rows: int |
     return PageSpec(page_no=page, num_of_rows=rows, page_count=math.ceil(total / rows), total=total)
 
 
-def document(feed: Feed, rows: Sequence[msgspec.Struct], page: PageSpec) -> dict[str, Any]:
-    """The success envelope of one page, keys in the feed's order (rows as given)."""
+def document(feed: Feed, rows: Sequence[object], page: PageSpec) -> dict[str, Any]:
+    """The success envelope of one page, keys in the feed's order (rows as given: wire structs,
+    or a recording's raw JSON rows)."""
     values: dict[str, Any] = {
         "count": page.total,
         "pageNo": page.page_no,
@@ -376,7 +379,9 @@ def _xml_fields(mapping: dict[str, Any], list_key: str) -> list[str]:
         if isinstance(value, list):
             # In KEC's XML every row is an element named after the list key.
             for row in value:
-                inner = "".join(_xml_fields(msgspec.to_builtins(row), list_key))
+                # A replayed row is raw JSON; a built one a struct.
+                fields = msgspec.json.decode(row) if isinstance(row, msgspec.Raw) else row
+                inner = "".join(_xml_fields(msgspec.to_builtins(fields), list_key))
                 parts.append(f"<{list_key}>{inner}</{list_key}>")
         else:
             parts.append(f"<{key}>{_xml_value(value)}</{key}>")

@@ -8,13 +8,22 @@ The records look exactly like the ones :mod:`trafficha.providers.kec` parses fro
 :func:`~trafficha.models.domain.incident_key` the parser computes.
 
 The world is assembled from the modules of this package: the static layout of sections,
-detectors and tollgates (:mod:`.layout`), the demand over the day (:mod:`.demand`) and the
-incidents (:mod:`.incidents`); this module turns them into the four feeds.
+detectors and tollgates (:mod:`.layout`), the demand over the day (:mod:`.demand`), the day's
+incidents (:mod:`.incidents`) and the feed's standing notices and long works (:mod:`.notices`);
+this module turns them into the feeds.
+
+Calibrated on the recorded KEC answers (``shared/kec-real``; figures in ``docs/simulator.md``):
+the incident feed mixes the day's incidents with notices years old and works weeks old, most
+rows without coordinates; the tollgate list has 590 units, a third without coordinates; a
+tollgate answer holds the last four published 15-minute slots, of KEC's and private operators'
+tollgates, hi-pass about 95 % of the volume, with the rare blank volume and no row for a
+combination nobody drove; about 1 % of VDS readings are "no data" (grade 0, speed -1).
 """
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Final
@@ -24,14 +33,24 @@ from trafficha.reference.network import Network, Section
 from trafficha.reference.network import load_network as _load_network
 from trafficha.sim.demand import commute_bias, demand_at, epoch_of, kst_at
 from trafficha.sim.incidents import INCIDENT_SLOT, MAX_INCIDENT_AGE, Incident, slot_incidents
-from trafficha.sim.layout import detectors_of, section_infos, tollgate_infos
+from trafficha.sim.layout import detectors_of, section_infos, tollgate_infos, unit_list
+from trafficha.sim.notices import (
+    DAY_S,
+    MAX_STANDING_DAYS,
+    Standing,
+    day_of,
+    day_standing,
+    day_start,
+)
 from trafficha.sim.seeded import rng, uniforms
 
-__all__ = ["TOLLGATE_DELAY", "TOLLGATE_SLOT", "TrafficWorld"]
+__all__ = ["TOLLGATE_DELAY", "TOLLGATE_SLOT", "TOLLGATE_SLOTS_PER_ANSWER", "TrafficWorld"]
 
 TOLLGATE_SLOT: Final = timedelta(minutes=15)
 # KEC publishes a tollgate slot with a delay: the slot served at t ended at least this long ago.
 TOLLGATE_DELAY: Final = timedelta(minutes=15)
+# A tollgate answer holds the last hour: its four latest published 15-minute slots.
+TOLLGATE_SLOTS_PER_ANSWER: Final = 4
 
 _INCIDENT_SLOT_S: Final = int(INCIDENT_SLOT.total_seconds())
 _TOLLGATE_SLOT_S: Final = int(TOLLGATE_SLOT.total_seconds())
@@ -39,10 +58,18 @@ _TOLLGATE_DELAY_S: Final = int(TOLLGATE_DELAY.total_seconds())
 # An incident lasts at most MAX_INCIDENT_AGE, so older slots cannot hold an active one.
 _LOOKBACK_SLOTS: Final = int(MAX_INCIDENT_AGE.total_seconds()) // _INCIDENT_SLOT_S
 _SLOT_CACHE_MAX: Final = 2048
+_DAY_CACHE_MAX: Final = 4096
+_ACTIVE_DAYS_MAX: Final = 8
+_TOLLGATE_CACHE_MAX: Final = 16
 
 _NO_DATA_SHARE: Final = 0.01
-_CAR_SHARES: Final = (0.76, 0.06, 0.04, 0.06, 0.03, 0.05)  # 1종 … 6종(경차)
+# Vehicle classes 1종 … 6종(경차): the recorded national totals are nearly all 1종, then 경차.
+_CAR_SHARES: Final = (0.88, 0.015, 0.02, 0.02, 0.01, 0.055)
 _TRUCK_CLASSES: Final = (2, 3, 4)  # indices of 3종, 4종, 5종: more of them at night
+# Hi-pass carries about 95 % of the recorded volume (46,753 of 48,378 of 1종 in one slot).
+_HIPASS_SHARE: Final = (0.93, 0.04)  # lowest share, spread above it
+# A unit whose count is not in yet: KEC sends its rows with a blank trafficAmout.
+_BLANK_SLOT_SHARE: Final = 0.02
 
 
 class TrafficWorld:
@@ -60,26 +87,58 @@ class TrafficWorld:
         self._cum_weights = list(accumulate(i.weight for i in self._sections))
         self._detectors = detectors_of(self._sections)
         self._tollgates = tollgate_infos(self.network)
+        self._units = unit_list(self.network, self._tollgates)
         self._slot_cache: dict[int, tuple[Incident, ...]] = {}
+        self._day_cache: dict[int, tuple[Standing, ...]] = {}
+        self._active_days: OrderedDict[int, tuple[Standing, ...]] = OrderedDict()
+        self._tollgate_cache: OrderedDict[int, tuple[TollgateTraffic, ...]] = OrderedDict()
 
     # --- public API -------------------------------------------------------------------------
 
     def tollgates(self) -> list[Tollgate]:
-        """Every tollgate (영업소): the network's TG waypoints and one per IC, by unit code."""
-        return [t.tollgate for t in self._tollgates]
+        """Every unit of KEC's tollgate list (locationinfoUnit), by unit code: the network's
+        tollgates (those with traffic) and the rest of the list's units, a third of them without
+        coordinates."""
+        return list(self._units)
 
     def incidents_at(self, t: datetime) -> list[Accident]:
-        """Incidents active at ``t`` (started at or before it, not yet ended), oldest first."""
+        """The incident feed at ``t``, oldest first: incidents active at ``t`` (started at or
+        before it, not yet cleared), the notices and the long works listed then."""
         epoch = epoch_of(t)
-        return [i.accident_at(epoch) for i in self._active(epoch)]
+        rows = [i.accident_at(epoch) for i in self._active(epoch)]
+        rows += [s.accident for s in self._standing(epoch)]
+        rows.sort(key=lambda a: (a.occurred_at, a.incident_key))
+        return rows
 
     def incident_sections_at(self, t: datetime) -> dict[str, str]:
-        """Where each incident of :meth:`incidents_at` is: ``incident_key`` -> conzone id."""
+        """Where each incident of :meth:`incidents_at` that congests a section is:
+        ``incident_key`` -> conzone id (notices and long works congest nothing)."""
         return {i.key: i.info.section.conzone_id for i in self._active(epoch_of(t))}
 
     def tollgate_traffic_at(self, t: datetime) -> list[TollgateTraffic]:
         """Volumes of the latest 15-minute slot published at ``t`` (ended >= 15 min before)."""
         slot = (math.floor(epoch_of(t)) - _TOLLGATE_DELAY_S) // _TOLLGATE_SLOT_S - 1
+        return list(self._tollgate_slot(slot))
+
+    def tollgate_hour_at(self, t: datetime) -> list[TollgateTraffic]:
+        """What KEC's tollgate feed answers at ``t``: the last hour, as the
+        :data:`TOLLGATE_SLOTS_PER_ANSWER` latest published 15-minute slots, oldest first."""
+        last = (math.floor(epoch_of(t)) - _TOLLGATE_DELAY_S) // _TOLLGATE_SLOT_S - 1
+        first = last - TOLLGATE_SLOTS_PER_ANSWER + 1
+        return [r for slot in range(first, last + 1) for r in self._tollgate_slot(slot)]
+
+    def _tollgate_slot(self, slot: int) -> tuple[TollgateTraffic, ...]:
+        cached = self._tollgate_cache.get(slot)
+        if cached is not None:
+            self._tollgate_cache.move_to_end(slot)
+            return cached
+        rows = self._make_tollgate_slot(slot)
+        self._tollgate_cache[slot] = rows
+        if len(self._tollgate_cache) > _TOLLGATE_CACHE_MAX:
+            self._tollgate_cache.popitem(last=False)
+        return rows
+
+    def _make_tollgate_slot(self, slot: int) -> tuple[TollgateTraffic, ...]:
         slot_start = slot * _TOLLGATE_SLOT_S
         slot_at = kst_at(slot_start)
         demand = demand_at(slot_start + _TOLLGATE_SLOT_S / 2)
@@ -93,7 +152,8 @@ class TrafficWorld:
         for info in self._tollgates:
             gate = info.tollgate
             gate_rng = rng(self.seed, "tollgate", gate.unit_code, slot)
-            hipass = 0.80 + 0.10 * gate_rng.random()
+            hipass = _HIPASS_SHARE[0] + _HIPASS_SHARE[1] * gate_rng.random()
+            blank = gate_rng.random() < _BLANK_SLOT_SHARE
             for inout, inout_name in (("0", "입구"), ("1", "출구")):
                 volume = info.size * demand * (0.85 + 0.3 * gate_rng.random())
                 for tcs, tcs_name, tcs_share in (
@@ -102,12 +162,15 @@ class TrafficWorld:
                 ):
                     for car, car_share in enumerate(car_shares, start=1):
                         amount = volume * tcs_share * car_share * (0.85 + 0.3 * gate_rng.random())
+                        count = round(amount)
+                        if count == 0:
+                            continue  # nobody drove it: KEC sends no row
                         rows.append(
                             TollgateTraffic(
                                 unit_code=gate.unit_code,
                                 unit_name=gate.unit_name,
-                                ex_div_code="00",
-                                ex_div_name="도공",
+                                ex_div_code=info.ex_div_code,
+                                ex_div_name=info.ex_div_name,
                                 inout_type=inout,
                                 inout_name=inout_name,
                                 tm_type="2",
@@ -115,11 +178,11 @@ class TrafficWorld:
                                 tcs_type=tcs,
                                 tcs_name=tcs_name,
                                 car_type=str(car),
-                                traffic_amount=round(amount),
+                                traffic_amount=None if blank else count,
                                 slot_at=slot_at,
                             )
                         )
-        return rows
+        return tuple(rows)
 
     def road_status_at(self, t: datetime) -> list[RoadStatus]:
         """One reading per detector at ``t`` rounded down to the minute, every section covered.
@@ -206,6 +269,32 @@ class TrafficWorld:
         ]
         active.sort(key=lambda i: (i.start, i.key))
         return active
+
+    def _standing(self, epoch: float) -> list[Standing]:
+        """Notices and long works listed at ``epoch``, in no particular order."""
+        day = day_of(epoch)
+        candidates = self._active_days.get(day)
+        if candidates is None:
+            begins = day_start(day)
+            candidates = tuple(
+                s
+                for d in range(day - MAX_STANDING_DAYS, day + 1)
+                for s in self._standing_day(d)
+                if s.start < begins + DAY_S and s.end > begins
+            )
+            self._active_days[day] = candidates
+            if len(self._active_days) > _ACTIVE_DAYS_MAX:
+                self._active_days.popitem(last=False)
+        return [s for s in candidates if s.start <= epoch < s.end]
+
+    def _standing_day(self, day: int) -> tuple[Standing, ...]:
+        cached = self._day_cache.get(day)
+        if cached is None:
+            cached = day_standing(self.seed, day, self._sections)
+            if len(self._day_cache) >= _DAY_CACHE_MAX:
+                self._day_cache.pop(next(iter(self._day_cache)))
+            self._day_cache[day] = cached
+        return cached
 
     def _slot_incidents(self, slot: int) -> tuple[Incident, ...]:
         cached = self._slot_cache.get(slot)

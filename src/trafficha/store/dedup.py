@@ -3,6 +3,7 @@
 Every data table has one UNIQUE natural key, and a batch goes in as one transaction: the
 ``batch_ledger`` row first (a redelivered ``batch_id`` hits its primary key and the batch is
 reported as already applied), then one multi-row ``INSERT … ON DUPLICATE KEY UPDATE`` per table,
+then the dataset's ``after_rows`` statements (the incident feed clears what it no longer lists),
 then the ledger row's counts, then the commit. Every duplicate bumps ``seen_count``, so a
 duplicate always changes its row and MariaDB's affected-rows count is exactly
 ``inserted + 2 * duplicates`` (the driver does not set ``CLIENT_FOUND_ROWS``).
@@ -25,7 +26,7 @@ import msgspec
 import pymysql
 
 from trafficha.datasets.registry import by_kind
-from trafficha.datasets.spec import Row, Table, TableRows
+from trafficha.datasets.spec import Row, Statement, Table, TableRows
 from trafficha.models.stream import Kind, StreamEntry
 from trafficha.store.db import (
     DEADLOCK,
@@ -96,6 +97,18 @@ DEADLOCK_ATTEMPTS: Final = 5
 def table_rows(batch: StreamEntry) -> TableRows:
     """The rows of each table a batch writes, in statement order (its dataset knows them)."""
     return by_kind(batch.kind).table_rows(batch)
+
+
+def after_rows(batch: StreamEntry) -> list[Statement]:
+    """The statements a batch runs after its rows (its dataset's ``after_rows``), with their
+    datetimes as the store keeps them."""
+    after = by_kind(batch.kind).after_rows
+    if after is None:
+        return []
+    return [
+        (sql, tuple(to_db_time(a) if isinstance(a, datetime) else a for a in args))
+        for sql, args in after(batch)
+    ]
 
 
 # SQL literals are rendered here rather than by the driver's per-value escaping: a batch is
@@ -292,10 +305,11 @@ class DedupStore:
         """
         kind = batch.kind
         tables = table_rows(batch)
+        after = after_rows(batch)
         records = sum(len(rows) for _, rows in tables)
         for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
             try:
-                return await self._apply_once(batch, kind, tables, records)
+                return await self._apply_once(batch, kind, tables, after, records)
             except StoreUnavailableError as exc:
                 if exc.code != DEADLOCK or attempt == DEADLOCK_ATTEMPTS:
                     raise
@@ -303,7 +317,12 @@ class DedupStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _apply_once(
-        self, batch: StreamEntry, kind: Kind, tables: TableRows, records: int
+        self,
+        batch: StreamEntry,
+        kind: Kind,
+        tables: TableRows,
+        after: list[Statement],
+        records: int,
     ) -> ApplyResult:
         doing = f"applying {kind} batch {batch.batch_id!r}"
         async with connection(self._pool, doing) as conn, conn.cursor() as cur:
@@ -349,6 +368,8 @@ class DedupStore:
                         )
                     duplicates += dups
                     inserted += count - dups
+            for sql, args in after:  # not rows of the batch: not counted
+                await cur.execute(sql, args or None)
             await cur.execute(
                 "UPDATE batch_ledger SET inserted = %s, duplicates = %s WHERE batch_id = %s",
                 (inserted, duplicates, batch.batch_id),

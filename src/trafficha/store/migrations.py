@@ -3,8 +3,9 @@
 ``MIGRATIONS`` is an ordered tuple of ``(version, name, statements)``; ``schema_migrations``
 records each version applied. :func:`migrate` applies the missing versions in order under the
 MariaDB named lock ``trafficha.migrate``, so two processes starting at once apply each version
-exactly once; every statement is also idempotent (``CREATE TABLE IF NOT EXISTS``), so a version
-interrupted halfway is simply applied again.
+exactly once; every statement is also idempotent (``CREATE TABLE IF NOT EXISTS``, ``ADD COLUMN IF
+NOT EXISTS``, an ``UPDATE`` of the rows not yet updated), so a version interrupted halfway is
+simply applied again.
 
 Every data table has an ``id`` primary key, exactly one UNIQUE natural key (MariaDB's upsert
 updates only the first unique key that matches) and a ``seen_count``. Every DATETIME holds UTC.
@@ -223,6 +224,41 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             ) {_TABLE_OPTIONS}
             """,
             _CACHE_TABLE.format(table="cache_vds_list"),
+        ),
+    ),
+    Migration(
+        6,
+        "incident category and clearing",
+        (
+            # Notices (이벤트/홍보) apart from incidents, and when an incident cleared.
+            f"""
+            ALTER TABLE traffic_accidents
+                ADD COLUMN IF NOT EXISTS category VARCHAR(16) {_CODE} NOT NULL
+                    DEFAULT 'incident' AFTER type_name,
+                ADD COLUMN IF NOT EXISTS cleared_at DATETIME(3) NULL AFTER last_seen_at,
+                ADD KEY IF NOT EXISTS idx_traffic_accidents_active (cleared_at, last_seen_at),
+                ADD KEY IF NOT EXISTS idx_traffic_accidents_category
+                    (category, occurred_at)
+            """,
+            # The rows stored before, by models.domain.category_of's rules as of this version
+            # (later rows carry the category their writer computed).
+            """
+            UPDATE traffic_accidents SET category = 'notice'
+            WHERE category <> 'notice' AND (
+                type_code = '15' OR type_name LIKE '%홍보%' OR type_name LIKE '%이벤트%'
+                OR type_name LIKE '%공지%'
+                OR (CHAR_LENGTH(TRIM(sms_text)) > 4 AND TRIM(sms_text) LIKE '**%**'))
+            """,
+            # Not in the newest poll, or at a closing progress (models.domain.is_closing):
+            # cleared when last seen.
+            """
+            UPDATE traffic_accidents t
+            JOIN (SELECT MAX(last_seen_at) AS newest FROM traffic_accidents) n
+            SET t.cleared_at = t.last_seen_at
+            WHERE t.cleared_at IS NULL AND (
+                t.last_seen_at < n.newest OR t.process_name LIKE '%완료%'
+                OR t.process_name LIKE '%해제%' OR t.process_name LIKE '%종료%')
+            """,
         ),
     ),
 )

@@ -2,6 +2,11 @@
 
 Each function takes a :class:`~trafficha.store.dedup.DedupStore` (or its aiomysql pool) and
 returns msgspec structs with snake_case fields and aware KST times; no rows is an empty list.
+
+Incidents and notices share ``traffic_accidents`` and are told apart by its ``category``
+(:func:`~trafficha.models.domain.category_of`): incident reads and counts leave notices out,
+:func:`latest_notices` serves them. A row is active while ``cleared_at`` is null, that is while
+the latest poll lists it at a progress that does not close it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import aiomysql
 import msgspec
 
 from trafficha.kst import now_kst, to_kst
-from trafficha.models.domain import Accident, RouteSummary
+from trafficha.models.domain import Accident, Category, RouteSummary
 from trafficha.store.db import connection, from_db_time, to_db_time
 from trafficha.store.dedup import DedupStore
 
@@ -28,6 +33,7 @@ __all__ = [
     "TollgateSlot",
     "accident_stats",
     "latest_accidents",
+    "latest_notices",
     "road_status",
     "road_summary",
     "tollgate_traffic",
@@ -41,20 +47,33 @@ ROAD_TOLERANCE: Final = timedelta(minutes=10)
 
 
 class StoredAccident(Accident, frozen=True, kw_only=True):
-    """An incident as stored: the record plus its row id, source and sightings."""
+    """An incident (or notice) as stored: the record plus its row id, source, sightings and
+    when it cleared (None while the latest poll lists it at a progress that does not close it).
+    """
 
     id: int
     source: str
     first_seen_at: datetime
     last_seen_at: datetime
     seen_count: int
+    cleared_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        """Whether it has not cleared."""
+        return self.cleared_at is None
 
 
 class AccidentStats(msgspec.Struct, frozen=True, kw_only=True):
-    """Incident counts: all stored, seen today (KST day), and seen in the last 3 h by type."""
+    """Incident counts, notices left out: all stored, those that occurred today (the KST
+    calendar day of their start), those active, those cleared today (KST), and those seen in
+    the last 3 h by type; and the notices active."""
 
     total: int
     today: int
+    active: int
+    cleared_today: int
+    notices: int
     by_type: dict[str, int]
 
 
@@ -130,7 +149,7 @@ async def _fetch(
 _ACCIDENT_COLUMNS: Final = (
     "id, incident_key, occurred_at, route_no, route_name, direction, type_code, type_name, "
     "sms_text, process_code, process_name, point_name, lat, lon, late_length_km, lanes_blocked, "
-    "shoulder_blocked, source, first_seen_at, last_seen_at, seen_count"
+    "shoulder_blocked, source, first_seen_at, last_seen_at, seen_count, cleared_at"
 )
 
 
@@ -157,6 +176,7 @@ def _accident(row: tuple[Any, ...]) -> StoredAccident:
         first_seen_at=from_db_time(row[18]),
         last_seen_at=from_db_time(row[19]),
         seen_count=int(row[20]),
+        cleared_at=None if row[21] is None else from_db_time(row[21]),
     )
 
 
@@ -170,8 +190,10 @@ async def latest_accidents(
     since: datetime | None = None,
     until: datetime | None = None,
     now: datetime | None = None,
+    category: Category = "incident",
 ) -> list[StoredAccident]:
-    """Incidents last seen in ``[since, until]``, newest ``occurred_at`` first.
+    """Incidents last seen in ``[since, until]``, active and cleared, newest ``occurred_at``
+    first; notices only with ``category="notice"``.
 
     ``since`` defaults to 24 h before ``now`` (default: the current time); ``until`` to no
     bound. ``route_no``, ``type_name`` and ``direction`` filter exactly.
@@ -179,11 +201,10 @@ async def latest_accidents(
     Raises:
         ValueError: ``limit`` is outside 1..1000.
     """
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit must be within 1..{MAX_LIMIT}, got {limit}")
+    _check_limit(limit)
     start = since if since is not None else (now or now_kst()) - LATEST_WINDOW
-    where = ["last_seen_at >= %s"]
-    args: list[object] = [to_db_time(start)]
+    where = ["category = %s", "last_seen_at >= %s"]
+    args: list[object] = [category, to_db_time(start)]
     if until is not None:
         where.append("last_seen_at <= %s")
         args.append(to_db_time(until))
@@ -206,28 +227,62 @@ async def latest_accidents(
     return [_accident(row) for row in rows]
 
 
+def _check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be within 1..{MAX_LIMIT}, got {limit}")
+
+
+async def latest_notices(source: StoreLike, limit: int = 100) -> list[StoredAccident]:
+    """The notices (이벤트/홍보 and other announcements) the latest poll lists, newest
+    ``occurred_at`` first.
+
+    Raises:
+        ValueError: ``limit`` is outside 1..1000.
+    """
+    _check_limit(limit)
+    rows = await _fetch(
+        source,
+        "reading the notices",
+        f"SELECT {_ACCIDENT_COLUMNS} FROM traffic_accidents "  # noqa: S608 - constant columns
+        "WHERE category = 'notice' AND cleared_at IS NULL "
+        "ORDER BY occurred_at DESC, id DESC LIMIT %s",
+        [limit],
+    )
+    return [_accident(row) for row in rows]
+
+
 async def accident_stats(source: StoreLike, now: datetime | None = None) -> AccidentStats:
-    """All incidents stored, those seen today (KST calendar day of ``now``), and those seen in
-    the 3 h before ``now`` by type (most frequent first)."""
+    """Incident counts at ``now`` (default: the current time), notices left out: all stored,
+    those that occurred today (the KST calendar day of ``now``, by ``occurred_at``), those
+    active, those cleared today, those seen in the 3 h before ``now`` by type (most frequent
+    first); and the notices active."""
     at = to_kst(now) if now is not None else now_kst()
     midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = [to_db_time(midnight), to_db_time(midnight + timedelta(days=1))]
     async with connection(_pool(source), "reading accident stats") as conn, conn.cursor() as cur:
-        # One session, one snapshot: the three figures agree with each other.
+        # One session, one snapshot: the figures agree with each other.
         await cur.execute(
-            "SELECT COUNT(*), COALESCE(SUM(last_seen_at >= %s AND last_seen_at < %s), 0) "
+            "SELECT COALESCE(SUM(category = 'incident'), 0), "
+            "COALESCE(SUM(category = 'incident' AND occurred_at >= %s AND occurred_at < %s), 0), "
+            "COALESCE(SUM(category = 'incident' AND cleared_at IS NULL), 0), "
+            "COALESCE(SUM(category = 'incident' AND cleared_at >= %s AND cleared_at < %s), 0), "
+            "COALESCE(SUM(category = 'notice' AND cleared_at IS NULL), 0) "
             "FROM traffic_accidents",
-            [to_db_time(midnight), to_db_time(midnight + timedelta(days=1))],
+            [*day, *day],
         )
-        total, today = await cur.fetchone()
+        total, today, active, cleared_today, notices = await cur.fetchone()
         await cur.execute(
-            "SELECT type_name, COUNT(*) FROM traffic_accidents WHERE last_seen_at >= %s "
-            "GROUP BY type_name",
+            "SELECT type_name, COUNT(*) FROM traffic_accidents "
+            "WHERE category = 'incident' AND last_seen_at >= %s GROUP BY type_name",
             [to_db_time(at - BY_TYPE_WINDOW)],
         )
         by_type = sorted(await cur.fetchall(), key=lambda row: (-int(row[1]), row[0]))
     return AccidentStats(
         total=int(total),
         today=int(today),
+        active=int(active),
+        cleared_today=int(cleared_today),
+        notices=int(notices),
         by_type={str(name): int(count) for name, count in by_type},
     )
 

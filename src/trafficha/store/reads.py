@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import msgspec
 
 from trafficha.datasets.vds_list import VdsLocation
-from trafficha.store.db import from_db_time
+from trafficha.models.domain import Direction, Tollgate
+from trafficha.store.db import from_db_time, to_db_time
 from trafficha.store.queries import StoreLike, TollgateSlot, _fetch, _float, _micros
 
-__all__ = ["SERIES_WINDOW", "TollgateVolumes", "tollgate_volumes", "vds_locations"]
+__all__ = [
+    "CONZONE_WINDOW",
+    "SERIES_WINDOW",
+    "StoredConzone",
+    "TollgateVolumes",
+    "road_conzones",
+    "tollgate_locations",
+    "tollgate_volumes",
+    "vds_locations",
+]
 
 SERIES_WINDOW: Final = timedelta(hours=3)
+CONZONE_WINDOW: Final = timedelta(days=1)
 
 
 class TollgateVolumes(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +125,77 @@ async def vds_locations(source: StoreLike, route_no: str | None = None) -> list[
             shift_km=_float(row[5]),
             start_km=_float(row[6]),
             end_km=_float(row[7]),
+        )
+        for row in rows
+    ]
+
+
+class StoredConzone(msgspec.Struct, frozen=True, kw_only=True):
+    """A conzone as the road readings name it: the latest name seen for its id, and when."""
+
+    conzone_id: str
+    conzone_name: str
+    route_no: str
+    route_name: str
+    direction: Direction
+    last_seen_at: datetime
+
+
+async def road_conzones(
+    source: StoreLike, *, since: datetime | None = None, window: timedelta = CONZONE_WINDOW
+) -> list[StoredConzone]:
+    """The conzones of the road readings taken at ``since`` or later (by default: within
+    ``window`` of the newest reading), ordered by id.
+
+    A conzone read under several names or routes (a simulator's id that KEC also uses, a renamed
+    zone) counts once, as its newest reading names it. One range scan of the reading-time index.
+    """
+    if window <= timedelta(0):
+        raise ValueError("window must be positive")
+    rows = await _fetch(
+        source,
+        "reading conzones",
+        "SELECT r.conzone_id, r.conzone_name, r.route_no, r.route_name, r.direction, "
+        "MAX(r.std_at) FROM road_traffic_status r WHERE r.std_at >= COALESCE(%s, "
+        "(SELECT MAX(std_at) FROM road_traffic_status) - INTERVAL %s MICROSECOND) "
+        "GROUP BY r.conzone_id, r.conzone_name, r.route_no, r.route_name, r.direction",
+        [None if since is None else to_db_time(since), _micros(window)],
+    )
+    newest: dict[str, StoredConzone] = {}
+    for conzone_id, name, route_no, route_name, direction, seen in rows:
+        found = StoredConzone(
+            conzone_id=conzone_id,
+            conzone_name=name,
+            route_no=route_no,
+            route_name=route_name,
+            direction="S" if direction == "S" else "E",
+            last_seen_at=from_db_time(seen),
+        )
+        known = newest.get(conzone_id)
+        if known is None or (found.last_seen_at, found.conzone_name) > (
+            known.last_seen_at,
+            known.conzone_name,
+        ):
+            newest[conzone_id] = found
+    return [newest[c] for c in sorted(newest)]
+
+
+async def tollgate_locations(source: StoreLike) -> list[Tollgate]:
+    """Every listed tollgate (``tollgates``), with its location when KEC gave one, by code."""
+    rows = await _fetch(
+        source,
+        "reading tollgate locations",
+        "SELECT unit_code, unit_name, route_no, route_name, lat, lon FROM tollgates "
+        "ORDER BY unit_code",
+    )
+    return [
+        Tollgate(
+            unit_code=row[0],
+            unit_name=row[1],
+            route_no=row[2],
+            route_name=row[3],
+            lat=_float(row[4]),
+            lon=_float(row[5]),
         )
         for row in rows
     ]

@@ -18,6 +18,16 @@ class StreamKeys:
         return f"{self.stream}:dead"
 
     @property
+    def quarantine(self) -> str:
+        """Quarantined upstream rows: a bounded sample (stream of dataset, reason, row)."""
+        return f"{self.stream}:quarantine"
+
+    @property
+    def quarantine_counts(self) -> str:
+        """Quarantined upstream rows counted (hash: ``dataset|reason`` -> count)."""
+        return f"{self.stream}:quarantine:counts"
+
+    @property
     def produced(self) -> str:
         """Audit ledger, produced side: batch id -> record count (hash)."""
         return f"{self.stream}:produced"

@@ -3,8 +3,10 @@ import { CircleMarker, Popup, useMap } from "react-leaflet";
 import type { CircleMarker as LCircleMarker } from "leaflet";
 import type { Incident } from "../../api/types";
 import { typeColor } from "../../lib/colors";
-import { incidentLatLng } from "../../lib/incidents";
+import { incidentLatLng, incidentState } from "../../lib/incidents";
 import { IncidentDetails } from "../IncidentDetails";
+
+const activeRank = (i: Incident) => (incidentState(i) === "cleared" ? 0 : 1);
 
 export interface FlyRequest {
   id: number;
@@ -32,7 +34,9 @@ export function IncidentLayer({
     () =>
       incidents
         .map((i) => ({ i, ll: incidentLatLng(i) }))
-        .filter((x): x is { i: Incident; ll: [number, number] } => x.ll !== null),
+        .filter((x): x is { i: Incident; ll: [number, number] } => x.ll !== null)
+        // active ones drawn last, on top of the cleared
+        .sort((a, b) => activeRank(a.i) - activeRank(b.i)),
     [incidents],
   );
 
@@ -50,21 +54,26 @@ export function IncidentLayer({
       {mapped.map(({ i, ll }) => {
         const selected = i.id === selectedId;
         const color = typeColor(i.accType);
+        // Cleared: hollow, dashed, smaller. Leaflet sets a path's class only when it is made,
+        // hence the state in the key.
+        const cleared = incidentState(i) === "cleared";
+        const size = cleared ? Math.max(3, radius - 2) : radius;
         return (
           <CircleMarker
-            key={i.id}
+            key={`${i.id}-${cleared ? "c" : "a"}`}
             center={ll}
-            radius={selected ? radius + 3 : radius}
+            radius={selected ? size + 3 : size}
             ref={(m) => {
               if (m) markers.current.set(i.id, m);
               else markers.current.delete(i.id);
             }}
-            className="incident-marker"
+            className={cleared ? "incident-marker incident-marker-cleared" : "incident-marker"}
             pathOptions={{
-              color: selected ? "#f8fafc" : "#0f172a",
+              color: selected ? "#f8fafc" : cleared ? color : "#0f172a",
               weight: selected ? 3 : 1.5,
+              dashArray: cleared ? "3 3" : undefined,
               fillColor: color,
-              fillOpacity: 0.9,
+              fillOpacity: cleared ? 0.15 : 0.9,
             }}
             eventHandlers={onSelect ? { click: () => onSelect(i.id) } : undefined}
           >

@@ -9,6 +9,7 @@ import msgspec
 from trafficha.apps.data_api.models import (
     AccidentItem,
     AccidentStatsBody,
+    NoticeItem,
     RoadStatusItem,
     RoadSummaryItem,
     SlotPoint,
@@ -23,6 +24,7 @@ from trafficha.store.reads import TollgateVolumes
 __all__ = [
     "accident",
     "encode",
+    "notice",
     "road_section",
     "route_summary",
     "stats",
@@ -56,16 +58,45 @@ def accident(a: StoredAccident) -> AccidentItem:
         last_seen_at=a.last_seen_at,
         type_code=a.type_code,
         direction=a.direction,
+        process_code=a.process_code,
         process_name=a.process_name,
         lanes_blocked=a.lanes_blocked,
         shoulder_blocked=a.shoulder_blocked,
         late_length_km=a.late_length_km,
         source=a.source,
+        active=a.active,
+        cleared_at=a.cleared_at,
+    )
+
+
+def notice(a: StoredAccident) -> NoticeItem:
+    return NoticeItem(
+        id=a.id,
+        occurred_at=a.occurred_at,
+        route_no=a.route_no or "",
+        route_name=a.route_name,
+        direction=a.direction,
+        type_code=a.type_code,
+        type_name=a.type_name,
+        sms_text=a.sms_text,
+        point_name=a.point_name or "",
+        process_code=a.process_code,
+        process_name=a.process_name,
+        first_seen_at=a.first_seen_at,
+        last_seen_at=a.last_seen_at,
+        source=a.source,
     )
 
 
 def stats(s: AccidentStats) -> AccidentStatsBody:
-    return AccidentStatsBody(total_accidents=s.total, today_accidents=s.today, by_type=s.by_type)
+    return AccidentStatsBody(
+        total_accidents=s.total,
+        today_accidents=s.today,
+        active_accidents=s.active,
+        cleared_today=s.cleared_today,
+        active_notices=s.notices,
+        by_type=s.by_type,
+    )
 
 
 def tollgate_series(s: TollgateSeries) -> TollgateTrafficItem:

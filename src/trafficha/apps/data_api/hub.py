@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Final
 
 import msgspec
@@ -65,6 +65,8 @@ class EventHub:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._alive: frozenset[str] | None = None
+        # Called with every relayed event, in the loop (the learned network listens for commits).
+        self.listeners: list[Callable[[Event], None]] = []
         self.subscribed = asyncio.Event()
         self.relayed = 0
         self.dropped = 0
@@ -162,6 +164,8 @@ class EventHub:
             log.warning("ignoring a malformed event on %s: %s", self._keys.events, exc)
             return
         self.relayed += 1
+        for listener in self.listeners:
+            listener(event)
         # Re-encoded: the frame then holds exactly the event's fields, on one line.
         self.broadcast(_event_frame(event))
 

@@ -27,10 +27,13 @@ __all__ = [
     "Hello",
     "LineString",
     "MemberView",
+    "NetworkCheck",
+    "NoticeItem",
     "OutlineCollection",
     "Point",
     "RoadStatusItem",
     "RoadSummaryItem",
+    "RouteCoverageItem",
     "RouteFeature",
     "RouteProperties",
     "SectionCollection",
@@ -42,6 +45,7 @@ __all__ = [
     "TollgateItem",
     "TollgateTrafficItem",
     "TrafficPoint",
+    "UnplacedItem",
     "WaypointFeature",
     "WaypointProperties",
 ]
@@ -62,7 +66,11 @@ class _Body(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
 
 class AccidentItem(_Body, frozen=True, kw_only=True):
-    """An incident (사고, 고장, 작업 …), in the original's shape plus our fields."""
+    """An incident (사고, 고장, 작업 …), in the original's shape plus our fields.
+
+    Active while the latest poll of KEC's feed lists it at a progress that does not close it;
+    otherwise cleared, since ``clearedAt``. Notices (이벤트/홍보) are served by /api/notices.
+    """
 
     id: int
     acc_date: Annotated[str, _doc("Start date, YYYYMMDD (KST)")]
@@ -81,19 +89,49 @@ class AccidentItem(_Body, frozen=True, kw_only=True):
     last_seen_at: Kst
     type_code: str
     direction: str
-    process_name: str | None
+    process_code: Annotated[str | None, _doc("KEC's progress code as recorded, e.g. 1")]
+    process_name: Annotated[str | None, _doc("KEC's progress name as recorded, e.g. 진행")]
     lanes_blocked: Annotated[str, _doc("Lanes 1..6 as Y/N flags, e.g. NYNNNN")]
     shoulder_blocked: bool
-    late_length_km: float | None
+    late_length_km: Annotated[float | None, _doc("Queue length behind it (km), as KEC reports")]
+    source: Annotated[str, _doc("real (KEC) or sim (simulator)")]
+    active: Annotated[bool, _doc("Listed by the latest poll at a progress that does not close it")]
+    cleared_at: Annotated[
+        Kst | None,
+        _doc("When it cleared: the first poll that left it out or saw it closed (완료/해제/종료)"),
+    ]
+
+
+class NoticeItem(_Body, frozen=True, kw_only=True):
+    """A notice the latest poll lists: an announcement (이벤트/홍보 …) KEC's incident feed
+    carries, not a traffic incident."""
+
+    id: int
+    occurred_at: Kst
+    route_no: Annotated[str, _doc("4-digit route number, '' when unknown")]
+    route_name: str
+    direction: str
+    type_code: str
+    type_name: str
+    sms_text: Annotated[str, _doc("The text as KEC sends it, often wrapped in ** … **")]
+    point_name: str
+    process_code: str | None
+    process_name: str | None
+    first_seen_at: Kst
+    last_seen_at: Kst
     source: Annotated[str, _doc("real (KEC) or sim (simulator)")]
 
 
 class AccidentStatsBody(_Body, frozen=True, kw_only=True):
-    """Incident counts: all stored, seen today (KST), and seen in the last 3 h by type."""
+    """Incident counts, notices left out: all stored, occurred today (KST), active, cleared
+    today (KST), and seen in the last 3 h by type; and the notices active."""
 
     total_accidents: int
-    today_accidents: int
-    by_type: dict[str, int]
+    today_accidents: Annotated[int, _doc("Incidents that started today (KST calendar day)")]
+    active_accidents: Annotated[int, _doc("Incidents the latest poll lists, not closed")]
+    cleared_today: Annotated[int, _doc("Incidents that cleared today (KST calendar day)")]
+    active_notices: Annotated[int, _doc("Notices the latest poll lists")]
+    by_type: Annotated[dict[str, int], _doc("Incidents seen in the last 3 h, by type name")]
 
 
 class TrafficPoint(_Body, frozen=True, kw_only=True):
@@ -240,6 +278,58 @@ class SectionCollection(msgspec.Struct, frozen=True, kw_only=True):
 
     type: Literal["FeatureCollection"]
     features: list[SectionFeature]
+
+
+# --- where the sections were placed -------------------------------------------------------
+
+
+class RouteCoverageItem(_Body, frozen=True, kw_only=True):
+    """How many of a route's conzones are drawn."""
+
+    route_no: str
+    route_name: str
+    total: int
+    placed: int
+    percent: Annotated[float, _doc("placed / total × 100, one decimal")]
+    interpolated_ends: Annotated[
+        int, _doc("Ends of drawn sections placed between their neighbours, not on a named point")
+    ]
+    geometry: Annotated[
+        str,
+        _doc("network (the built-in route), learned (through its own known points) or none"),
+    ]
+
+
+class UnplacedItem(_Body, frozen=True, kw_only=True):
+    """A conzone that is not drawn, and why."""
+
+    conzone_id: str
+    conzone_name: str
+    route_no: str
+    route_name: str
+    direction: Annotated[str, _doc("S or E ('' when the id does not say)")]
+    reason: str
+
+
+class NetworkCheck(_Body, frozen=True, kw_only=True):
+    """Where the sections of /api/network/sections come from, and what could not be placed."""
+
+    source: Annotated[
+        str,
+        _doc(
+            "store: learned from the stored road readings, tollgates and VDS locations; "
+            "builtin: the built-in network's own sections (no road readings stored yet)"
+        ),
+    ]
+    built_at: Annotated[datetime, _doc("When this network was learned (KST)")]
+    conzones: Annotated[int, _doc("Conzones placed or tried")]
+    tollgates: Annotated[int, _doc("Tollgates with a location used as gazetteer points")]
+    vds_locations: Annotated[int, _doc("VDS detectors whose chainage was used")]
+    total: int
+    placed: int
+    percent: float
+    routes: list[RouteCoverageItem]
+    unplaced: list[UnplacedItem]
 
 
 # --- HA status ------------------------------------------------------------------------------

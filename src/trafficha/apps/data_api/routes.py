@@ -17,6 +17,8 @@ from trafficha.apps.data_api.models import (
     AccidentStatsBody,
     FeatureCollection,
     HaStatus,
+    NetworkCheck,
+    NoticeItem,
     OutlineCollection,
     RoadStatusItem,
     RoadSummaryItem,
@@ -49,6 +51,8 @@ log = logging.getLogger(__name__)
 
 SSE: Final = "text/event-stream"
 NETWORK_CACHE_CONTROL: Final = "public, max-age=300"
+# The network is learned from the stored data and rebuilt when it changes.
+LEARNED_CACHE_CONTROL: Final = "public, max-age=60"
 
 _BAD_PARAMS: Final = ResponseSpec(
     Problem,
@@ -78,15 +82,17 @@ _CACHE_HEADER: Final = [
     ),
 ]
 _NETWORK_HEADERS: Final = {"Cache-Control": NETWORK_CACHE_CONTROL}
+_LEARNED_HEADERS: Final = {"Cache-Control": LEARNED_CACHE_CONTROL}
 
 
 @get(
     "/api/accidents/latest",
     summary="Latest incidents",
     description=(
-        "Incidents last seen in the window (default: the last 24 h), newest start first. "
-        "The original's fields, plus occurredAt, lastSeenAt, typeCode, direction, "
-        "processName, lanesBlocked, shoulderBlocked, lateLengthKm and source."
+        "Incidents last seen in the window (default: the last 24 h), active and cleared, "
+        "newest start first; notices are at /api/notices. The original's fields, plus "
+        "occurredAt, lastSeenAt, typeCode, direction, processCode, processName, lanesBlocked, "
+        "shoulderBlocked, lateLengthKm, source, active and clearedAt."
     ),
     tags=["incidents"],
     response_headers=_CACHE_HEADER,
@@ -115,7 +121,10 @@ async def accidents_latest(
 @get(
     "/api/accidents/stats",
     summary="Incident counts",
-    description="All incidents stored, those seen today (KST), and the last 3 h by type.",
+    description=(
+        "Incidents (notices left out): all stored, those that started today (KST), those "
+        "active, those cleared today (KST), the last 3 h by type; and the notices active."
+    ),
     tags=["incidents"],
     response_headers=_CACHE_HEADER,
     responses={503: _NO_DATABASE},
@@ -123,6 +132,22 @@ async def accidents_latest(
 async def accidents_stats(state: State) -> Response[AccidentStatsBody]:
     api = data_api(state)
     return await api.serve("stats", api.stats)
+
+
+@get(
+    "/api/notices",
+    summary="Notices",
+    description=(
+        "The notices the latest poll lists (이벤트/홍보 and other announcements KEC's incident "
+        "feed carries), newest start first; never counted as incidents."
+    ),
+    tags=["incidents"],
+    response_headers=_CACHE_HEADER,
+    responses={503: _NO_DATABASE},
+)
+async def notices(state: State) -> Response[list[NoticeItem]]:
+    api = data_api(state)
+    return await api.serve("notices", api.notices)
 
 
 @get(
@@ -193,11 +218,14 @@ async def tollgates(state: State) -> Response[list[TollgateItem]]:
 @get(
     "/api/network",
     summary="Expressway network (GeoJSON)",
-    description="One LineString per route, then one Point per waypoint.",
+    description=(
+        "One LineString per route (the built-in network's, then routes learned through their "
+        "placed points), then one Point per waypoint of the built-in network."
+    ),
     tags=["network"],
 )
 async def network(state: State) -> Response[FeatureCollection]:
-    return json_response(data_api(state).geo.routes, _NETWORK_HEADERS)
+    return json_response(data_api(state).geo.routes, _LEARNED_HEADERS)
 
 
 @get(
@@ -216,12 +244,29 @@ async def network_outline(state: State) -> Response[OutlineCollection]:
 @get(
     "/api/network/sections",
     summary="Conzones (GeoJSON)",
-    description="One LineString per conzone and direction; conzoneId joins /api/road/status.",
+    description=(
+        "One LineString per placed conzone and direction, keyed by KEC's conzone ids and "
+        "learned from the stored road readings (the built-in network's until there are any); "
+        "conzoneId joins /api/road/status."
+    ),
     tags=["network"],
     responses={400: _BAD_PARAMS},
 )
 async def network_sections(state: State, route: RouteParam = None) -> Response[SectionCollection]:
-    return json_response(data_api(state).geo.sections(route), _NETWORK_HEADERS)
+    return json_response(data_api(state).geo.sections(route), _LEARNED_HEADERS)
+
+
+@get(
+    "/api/network/check",
+    summary="How the conzones were placed",
+    description=(
+        "Where the sections come from (store or builtin), coverage per route, and every "
+        "conzone that could not be placed, with the reason; those are never drawn."
+    ),
+    tags=["network"],
+)
+async def network_check(state: State) -> Response[NetworkCheck]:
+    return json_response(data_api(state).geo.check, _LEARNED_HEADERS)
 
 
 @get(
@@ -263,6 +308,7 @@ async def events(state: State) -> Stream:
 ROUTES: Final = (
     accidents_latest,
     accidents_stats,
+    notices,
     tollgate_traffic,
     road_status,
     road_summary,
@@ -270,6 +316,7 @@ ROUTES: Final = (
     network,
     network_outline,
     network_sections,
+    network_check,
     ha_status,
     events,
 )

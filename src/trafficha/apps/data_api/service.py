@@ -21,7 +21,7 @@ from litestar.datastructures import State
 
 from trafficha.apps.data_api import convert
 from trafficha.apps.data_api.cache import ResponseCache, VersionReader
-from trafficha.apps.data_api.geo import NetworkGeoJson
+from trafficha.apps.data_api.geo import LearnedNetwork, NetworkGeoJson
 from trafficha.apps.data_api.ha import ha_status
 from trafficha.apps.data_api.hub import EventHub
 from trafficha.apps.data_api.telemetry import Telemetry
@@ -35,10 +35,12 @@ from trafficha.store import (
     StoreError,
     accident_stats,
     latest_accidents,
+    latest_notices,
     road_status,
     road_summary,
     tollgate_traffic,
 )
+from trafficha.store.queries import MAX_LIMIT
 from trafficha.store.reads import tollgate_volumes
 
 __all__ = [
@@ -86,12 +88,17 @@ class DataApi:
         self.served_by = f"{settings.member_name}/{SERVICE}"
         self.cache = ResponseCache(settings.api_cache_max_age.total_seconds())
         self.ha_cache = ResponseCache(HA_MAX_AGE)
-        self.geo = NetworkGeoJson()
+        self.network = LearnedNetwork()
         self.telemetry = Telemetry()
         self._store: DedupStore | None = None
         self._redis: aioredis.Redis | None = None
         self._versions: VersionReader | None = None
         self._hub: EventHub | None = None
+
+    @property
+    def geo(self) -> NetworkGeoJson:
+        """The network served now: learned from the store, the built-in one until then."""
+        return self.network.current
 
     @property
     def store(self) -> DedupStore:
@@ -123,8 +130,12 @@ class DataApi:
         self._hub = EventHub(self._redis, self.keys, self.served_by)
         self._hub.start()
         resources.push_async_callback(self._hub.close)
-        # The network never changes while we run: encode it before the first request.
-        _ = self.geo.routes
+        # The built-in network is encoded before the first request; the learned one replaces it,
+        # built in the background after commits of road, tollgate-list or VDS data.
+        self.geo.encode_all()
+        self._hub.listeners.append(self.network.note)
+        self.network.start(self._store)
+        resources.push_async_callback(self.network.close)
 
     async def serve(self, key: Hashable, build: Callable[[], Awaitable[bytes]]) -> Response[Any]:
         """The cached answer for ``key`` at the current data version; ``build`` on a miss."""
@@ -176,6 +187,10 @@ class DataApi:
 
     async def stats(self) -> bytes:
         return convert.encode(convert.stats(await accident_stats(self.store)))
+
+    async def notices(self) -> bytes:
+        rows = await latest_notices(self.store, MAX_LIMIT)
+        return convert.encode([convert.notice(a) for a in rows])
 
     async def tollgate_traffic(self) -> bytes:
         return convert.encode(

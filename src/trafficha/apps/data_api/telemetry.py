@@ -15,6 +15,7 @@ from trafficha.apps.data_api.hub import EventHub
 from trafficha.apps.metrics import Sample, family, render
 from trafficha.services.hastatus import read_ha_state
 from trafficha.streams import StreamKeys
+from trafficha.streams.quarantine import quarantine_counts
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Telemetry:
         try:
             async with asyncio.timeout(GAUGE_TIMEOUT):
                 state = await read_ha_state(redis, keys)
+                quarantined = await quarantine_counts(redis, keys)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("pipeline gauges unavailable: %s", exc)
             return [family("trafficha_redis_up", "gauge", "Whether Redis answered.", [({}, 0)])]
@@ -116,6 +118,12 @@ class Telemetry:
                 "stream_dead_letters",
                 "Entries in the dead-letter stream.",
                 [({}, stream.dead_letters)],
+            ),
+            family(
+                "trafficha_quarantined_rows_total",
+                "counter",
+                "Upstream rows set aside by the parsers, by dataset and reason.",
+                [({"dataset": c.dataset, "reason": c.reason}, c.rows) for c in quarantined],
             ),
             gauge(
                 "source_switches",

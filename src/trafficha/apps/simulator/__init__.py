@@ -1,8 +1,10 @@
-"""The traffic simulator: KEC's OpenAPI played over a deterministic world, with faults on demand.
+"""The traffic simulator: KEC's OpenAPI played over a deterministic world, or over recorded KEC
+answers, with faults on demand.
 
 It stands in for data.ex.co.kr everywhere a test or a demo needs an upstream, so it speaks the
 exact wire format (:mod:`trafficha.sim.wire`) from a
-:class:`~trafficha.sim.world.TrafficWorld` read at ``clock()``.
+:class:`~trafficha.sim.world.TrafficWorld` read at ``clock()`` (calibrated on real recordings,
+see ``docs/simulator.md``), or replays recordings (:mod:`trafficha.sim.replay`).
 
 KEC endpoints (``key`` must be one of ``SIMULATOR_API_KEYS``; any other or none gets KEC's
 HTTP 200 ``{"code":"ERROR","message":"인증키가 유효하지 않습니다."}``):
@@ -10,8 +12,9 @@ HTTP 200 ``{"code":"ERROR","message":"인증키가 유효하지 않습니다."}`
 - ``GET /openapi/burstInfo/realTimeSms``: ``numOfRows`` (at most 99), ``pageNo``,
   ``sortType`` (``asc``, the default, oldest first; ``desc`` newest first).
 - ``GET /openapi/trafficapi/trafficIc``: ``numOfRows`` (at most 100), ``pageNo``, and the
-  filters ``tmType`` (``2`` or absent: the latest published 15-minute slot; ``1``: hourly sums
-  of the latest hour whose four slots are published; anything else: no rows), ``inoutType``,
+  filters ``tmType`` (``2``, ``3`` or absent: the last hour, as the four latest published
+  15-minute slots; ``1``: hourly sums of the latest hour whose four slots are published;
+  anything else: no rows), ``inoutType``,
   ``tcsType``, ``carType``, ``unitCode``, ``exDivCode``, applied server-side.
 - ``GET /openapi/odtraffic/trafficAmountByRealtime``: the whole VDS snapshot in one list, no
   paging keys (as recorded; ``numOfRows``/``pageNo`` are ignored).
@@ -33,17 +36,24 @@ Every dataset of the registry (:mod:`trafficha.datasets`) is served on its KEC p
 records are chosen (filters, sort order) is the dataset's ``sim_records``.
 
 Fault injection, per endpoint (the dataset's endpoint name: ``accidents`` covers realTimeSms and
-``/api/traffic``, ``tollgate``, ``road``, ``locations``; ``all`` sets every one at once), held
-in process memory:
+``/api/traffic``, ``tollgate``, ``road``, ``locations``, ``vds``; ``all`` sets every one at
+once), held in process memory:
 ``GET /admin/faults``, ``PUT /admin/faults/{endpoint}`` with
 ``{"outage": "refuse"|"503"|null, "latency_ms": int, "bad_key": bool, "blocked": bool,
-"malformed": bool}`` (a PUT replaces the endpoint's faults; omitted fields are off), and
+"malformed": bool, "text": str|null}`` (a PUT replaces the endpoint's faults; omitted fields
+are off; ``text``, the SMS text of every incident served, applies to ``accidents`` only), and
 ``DELETE /admin/faults``. Effects apply in this order: the latency first (the answer, whatever it
 is, comes that much later); then an outage (``refuse`` closes the connection without a byte,
 ``503`` answers HTTP 503); then ``blocked`` (the WAF's HTML page, HTTP 200); then ``bad_key``
 (the ERROR payload for every key); then ``malformed`` (the real payload cut in half, HTTP 200).
 ``refuse`` needs the server's transport, which uvicorn exposes; under any other server (a test
 client) it degrades to HTTP 503.
+
+Replay: ``PUT /admin/replay/{endpoint}`` with a recording as the body (a KEC answer or a bare
+array of rows) serves its rows, paged as KEC pages, instead of the world on that endpoint;
+``DELETE /admin/replay[/{endpoint}]`` goes back to the world, ``GET /admin/replay`` tells which
+endpoints replay. ``SIMULATOR_REPLAY_DIR`` loads a directory of them at start
+(:func:`trafficha.sim.replay.load_dir`); keys, faults and the ground truth apply as ever.
 
 Ground truth: ``GET /admin/served?kind=accidents`` lists each distinct incident served in a
 successful answer since start or the last ``DELETE /admin/served``, with when it was first and

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
 
 import msgspec
@@ -26,12 +27,13 @@ from trafficha.apps.simulator.faults import (
     json_response,
     problem_400,
 )
-from trafficha.apps.simulator.state import ENDPOINTS, Simulator
+from trafficha.apps.simulator.state import ENDPOINTS, TEXT_ENDPOINTS, Simulator
 from trafficha.config import Settings
-from trafficha.datasets.registry import ACCIDENTS, DATASETS
+from trafficha.datasets.registry import ACCIDENTS, DATASETS, by_endpoint
 from trafficha.datasets.spec import Dataset
+from trafficha.errors import ConfigError
 from trafficha.kst import now_kst
-from trafficha.sim.wire import sms_rows
+from trafficha.sim.replay import RecordingError, load_dir, recording_of
 from trafficha.sim.world import TrafficWorld
 
 log = logging.getLogger(__name__)
@@ -82,8 +84,8 @@ async def api_traffic(state: State) -> Response[bytes]:
     faulty = await sim.begin("accidents", as_xml=False)
     if faulty is not None:
         return faulty
-    incidents = sim.world.incidents_at(sim.clock())
-    response = json_response({ACCIDENTS.feed.list_key: sms_rows(incidents)})
+    rows, incidents = sim.current_incidents()
+    response = json_response({ACCIDENTS.feed.list_key: rows})
     return sim.finish("accidents", response, incidents)
 
 
@@ -119,8 +121,13 @@ async def set_faults(request: Request[Any, Any, Any], state: State) -> Response[
     spec = decode_faults(await request.body())
     if isinstance(spec, Response):
         return spec
+    if spec.text is not None and not set(targets) & set(TEXT_ENDPOINTS):
+        names = ", ".join((*TEXT_ENDPOINTS, ALL))
+        return problem_400(f"text applies to {names} only, not {endpoint!r}", field="text")
     for target in targets:
-        sim.faults[target] = spec
+        # The text goes where rows carry one; with `all` the other endpoints get the rest.
+        keep = spec if target in TEXT_ENDPOINTS else msgspec.structs.replace(spec, text=None)
+        sim.faults[target] = keep
     log.info("faults on %s: %s", ", ".join(targets), msgspec.json.encode(spec).decode())
     return json_response(sim.faults)
 
@@ -132,6 +139,59 @@ async def clear_faults(state: State) -> Response[bytes]:
     sim.faults = {e: FaultSpec() for e in ENDPOINTS}
     log.info("faults cleared")
     return json_response(sim.faults)
+
+
+@get("/admin/replay")
+async def show_replay(state: State) -> Response[bytes]:
+    """Which endpoints replay a recording instead of the world."""
+    return json_response(sim_of(state).replay_report())
+
+
+# A capture of KEC's whole tollgate feed (four slots of some 470 units) is beyond Litestar's
+# default 10 MB; the admin API is for tests and operators, not strangers.
+MAX_RECORDING_BYTES: Final = 200_000_000
+
+
+@put("/admin/replay/{endpoint:str}", request_max_body_size=MAX_RECORDING_BYTES)
+async def set_replay(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    """Replay the recording in the body (a KEC answer or a bare array of rows) on one endpoint;
+    answers which endpoints replay."""
+    sim = sim_of(state)
+    endpoint: str = request.path_params["endpoint"]
+    if endpoint not in ENDPOINTS:
+        names = ", ".join(ENDPOINTS)
+        return problem_400(f"unknown endpoint {endpoint!r}; one of {names}", field="endpoint")
+    source = request.query_params.get("source") or "upload"
+    try:
+        recording = recording_of(by_endpoint(endpoint), await request.body(), source)
+    except RecordingError as exc:
+        return problem_400(str(exc))
+    sim.replays[endpoint] = recording
+    sim.replay_dir = None
+    log.info("replaying %s on %s (%d rows)", source, endpoint, len(recording.rows))
+    return json_response(sim.replay_report())
+
+
+@delete("/admin/replay", status_code=200)
+async def clear_replay(state: State) -> Response[bytes]:
+    """Back to the world on every endpoint; answers the (empty) replay report."""
+    sim = sim_of(state)
+    sim.replays.clear()
+    sim.replay_dir = None
+    log.info("replay stopped")
+    return json_response(sim.replay_report())
+
+
+@delete("/admin/replay/{endpoint:str}", status_code=200)
+async def clear_one_replay(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    """Back to the world on one endpoint."""
+    sim = sim_of(state)
+    endpoint: str = request.path_params["endpoint"]
+    if endpoint not in ENDPOINTS:
+        names = ", ".join(ENDPOINTS)
+        return problem_400(f"unknown endpoint {endpoint!r}; one of {names}", field="endpoint")
+    sim.replays.pop(endpoint, None)
+    return json_response(sim.replay_report())
 
 
 @get("/admin/served")
@@ -161,9 +221,13 @@ def create_app(
     """The simulator app over ``TrafficWorld(settings.simulator_seed)``.
 
     Args:
-        settings: ``simulator_seed``, ``simulator_keys`` and ``member_name`` are read.
+        settings: ``simulator_seed``, ``simulator_keys``, ``simulator_replay_dir`` and
+            ``member_name`` are read.
         clock: the world's time (default: now in KST); fixed in tests for exact answers.
         served_capacity: how many distinct incidents the ground truth keeps.
+
+    Raises:
+        ConfigError: ``SIMULATOR_REPLAY_DIR`` is set but its recordings cannot be replayed.
     """
     sim = Simulator(
         TrafficWorld(settings.simulator_seed),
@@ -171,6 +235,13 @@ def create_app(
         settings.simulator_keys,
         served_capacity,
     )
+    if settings.simulator_replay_dir:
+        try:
+            sim.replays = load_dir(Path(settings.simulator_replay_dir))
+        except RecordingError as exc:
+            raise ConfigError(f"SIMULATOR_REPLAY_DIR: {exc}") from None
+        sim.replay_dir = settings.simulator_replay_dir
+        log.info("replaying %s", ", ".join(sorted(sim.replays)) or "nothing")
 
     return build_app(
         SERVICE,
@@ -184,6 +255,10 @@ def create_app(
             clear_faults,
             show_served,
             reset_served,
+            show_replay,
+            set_replay,
+            clear_replay,
+            clear_one_replay,
         ],
         state={STATE_KEY: sim},
         app_class=SimulatorApp,

@@ -15,6 +15,8 @@ from trafficha.sim.wire import blocked_page, encode_json, encode_xml, error_docu
 
 # A latency beyond ten minutes is a typo, not a test: every client would have timed out.
 MAX_LATENCY_MS: Final = 600_000
+# An SMS text longer than this is not a test of how text is shown.
+MAX_TEXT_CHARS: Final = 2000
 
 JSON_TYPE: Final = "application/json;charset=UTF-8"
 XML_TYPE: Final = "application/xml;charset=UTF-8"
@@ -29,6 +31,9 @@ class FaultSpec(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     bad_key: bool = False
     blocked: bool = False
     malformed: bool = False
+    # The smsText of every incident served (incident endpoints only): hostile text on demand,
+    # such as ``<img src=x onerror=alert(1)>``, to see how the dashboard shows it.
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_TEXT_CHARS)] | None = None
 
 
 class EndpointCounts(msgspec.Struct, kw_only=True):

@@ -1,5 +1,5 @@
-"""The simulator's state: the world, the clock, the faults and the ground truth of one process,
-and how it answers a KEC request for any dataset of the registry."""
+"""The simulator's state: the world, the clock, the faults, the recordings it replays and the
+ground truth of one process, and how it answers a KEC request for any dataset of the registry."""
 
 from __future__ import annotations
 
@@ -22,11 +22,15 @@ from trafficha.apps.simulator.faults import (
 from trafficha.datasets.registry import DATASETS
 from trafficha.datasets.spec import Dataset, PageSpec, SimRequest
 from trafficha.models.domain import Accident
-from trafficha.sim.wire import document, error_document, page_spec
+from trafficha.sim.replay import Recording, with_text
+from trafficha.sim.wire import document, error_document, page_spec, sms_rows
 from trafficha.sim.world import TrafficWorld
 
 ENDPOINTS: Final[tuple[str, ...]] = tuple(d.endpoint for d in DATASETS)
 """The endpoint names faults and counts are kept by, one per dataset."""
+TEXT_ENDPOINTS: Final[tuple[str, ...]] = tuple(d.endpoint for d in DATASETS if d.incidents)
+"""The endpoints whose rows carry an SMS text, the only ones a ``text`` fault applies to."""
+SMS_TEXT_KEY: Final = "smsText"
 
 
 class ServedIncident(msgspec.Struct, kw_only=True):
@@ -80,6 +84,9 @@ class Simulator:
         self.since = clock()
         # Records a dataset derives and keeps between requests (the hourly tollgate sums).
         self.cache: dict[str, Any] = {}
+        # Recorded answers served instead of the world, by endpoint (sim.replay).
+        self.replays: dict[str, Recording] = {}
+        self.replay_dir: str | None = None
 
     # --- ground truth -----------------------------------------------------------------------
 
@@ -122,6 +129,15 @@ class Simulator:
             endpoints={str(e): c for e, c in self.counts.items()},
         )
 
+    def replay_report(self) -> dict[str, object]:
+        """``GET /admin/replay``: the directory loaded at start (if still in force) and each
+        replayed endpoint's source and rows; the others play the world."""
+        return {
+            "dir": self.replay_dir,
+            "replaying": {e: r.summary() for e, r in sorted(self.replays.items())},
+            "world": [e for e in ENDPOINTS if e not in self.replays],
+        }
+
     # --- answering ---------------------------------------------------------------------------
 
     async def begin(self, endpoint: str, *, as_xml: bool) -> Response[bytes] | None:
@@ -159,13 +175,51 @@ class Simulator:
         if params.get("key") not in self.keys:
             self.counts[endpoint].rejected += 1
             return kec_response(error_document(), as_xml=as_xml)
+        text = self.faults[endpoint].text if dataset.incidents else None
+        recording = self.replays.get(endpoint)
+        if recording is not None:
+            page = recording.page(
+                _int_param(params.get("pageNo")), _int_param(params.get("numOfRows"))
+            )
+            rows, served = _replayed(recording, page.rows, text)
+            doc = document(dataset.feed, rows, page)
+            response = kec_response(doc, as_xml=as_xml, list_key=dataset.feed.list_key)
+            return self.finish(endpoint, response, served)
         now = self.clock()
         records = dataset.sim_records(SimRequest(self.world, params, now, self.cache))
         page = _page(dataset, len(records), params)
-        chosen = records[page.rows]
+        chosen = with_sms_text(records[page.rows], text)
         doc = document(dataset.feed, dataset.wire_rows(chosen, page), page)
         response = kec_response(doc, as_xml=as_xml, list_key=dataset.feed.list_key)
         return self.finish(endpoint, response, chosen if dataset.incidents else ())
+
+    def current_incidents(self) -> tuple[list[Any], list[Accident]]:
+        """The original's ``/api/traffic``: every current incident as SMS rows (the replayed
+        ones when ``accidents`` replays a recording), and the incidents they are."""
+        text = self.faults["accidents"].text
+        recording = self.replays.get("accidents")
+        if recording is not None:
+            return _replayed(recording, slice(None), text)
+        incidents = with_sms_text(self.world.incidents_at(self.clock()), text)
+        return list(sms_rows(incidents)), incidents
+
+
+def _replayed(
+    recording: Recording, rows: slice, text: str | None
+) -> tuple[list[Any], list[Accident]]:
+    """Some rows of a recording as served (the text fault applied), and their incidents."""
+    chosen: list[Any] = list(recording.rows[rows])
+    served = recording.served(rows)
+    if text is None:
+        return chosen, served
+    return with_text(chosen, SMS_TEXT_KEY, text), with_sms_text(served, text)
+
+
+def with_sms_text(records: Sequence[Any], text: str | None) -> list[Any]:
+    """The records with their SMS text replaced by the ``text`` fault's, when one is set."""
+    if text is None:
+        return list(records)
+    return [msgspec.structs.replace(r, sms_text=text) for r in records]
 
 
 def _int_param(value: str | None) -> int | None:

@@ -1,0 +1,54 @@
+// KEC's announcements (이벤트/홍보 …) the latest poll lists: shown apart from the incidents, as
+// text only, bounded.
+import type { Notice } from "../api/types";
+import { noticeText } from "../lib/incidents";
+import { formatKstDate } from "../lib/time";
+import { useI18n } from "../i18n";
+
+export const NOTICE_ROWS = 100;
+
+export function NoticeList({ notices, limit = NOTICE_ROWS }: { notices: readonly Notice[] | null; limit?: number }) {
+  const { t } = useI18n();
+  if (notices === null) return <p className="text-sm text-slate-400">{t("loading")}</p>;
+  const rows = notices.slice(0, limit);
+  return (
+    <div className="flex min-h-0 flex-col">
+      <p className="mb-1.5 text-[11px] text-slate-500">{t("noticesHint")}</p>
+      <ul className="min-h-0 space-y-1 overflow-y-auto pr-1" data-testid="notice-list">
+        {rows.map((n) => (
+          <li
+            key={n.id}
+            data-testid="notice-row"
+            data-notice-id={String(n.id)}
+            className="rounded border border-slate-800 bg-slate-900 px-2 py-1"
+          >
+            <p className="line-clamp-2 text-sm text-slate-200">{noticeText(n.smsText)}</p>
+            <div className="flex flex-wrap gap-x-2 text-[11px] text-slate-500">
+              <span>{n.routeName}</span>
+              {n.direction ? <span>{n.direction}</span> : null}
+              <span className="tabular-nums">
+                {t("posted")} {formatKstDate(n.occurredAt)}
+              </span>
+              <span className="text-slate-600">{n.typeName}</span>
+            </div>
+          </li>
+        ))}
+        {notices.length === 0 ? <li className="text-sm text-slate-400">{t("noNotices")}</li> : null}
+      </ul>
+      {notices.length > rows.length ? (
+        <p className="mt-1 text-xs text-slate-400">
+          +{notices.length - rows.length} {t("noticesMore")}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** The count beside a notices card's title. */
+export function NoticeCount({ notices }: { notices: readonly Notice[] | null }) {
+  return (
+    <span className="rounded bg-slate-800 px-2 py-0.5 text-xs tabular-nums text-slate-300" data-testid="notice-count">
+      {notices === null ? "…" : notices.length}
+    </span>
+  );
+}
