@@ -134,7 +134,10 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=None,
         metavar="KIND",
-        help="capture only this dataset (accidents, tollgate, road, tollgates, vds); repeatable",
+        help=(
+            "capture only this dataset (accidents, tollgate, road, tollgates, vds, routes); "
+            "repeatable"
+        ),
     )
     audit = sub.add_parser(
         "audit", parents=[common], help="check that every produced batch was applied once"

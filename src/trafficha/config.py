@@ -79,6 +79,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     vds_list_api_url: Annotated[
         Url, _doc("KEC VDS location endpoint (vdsinfo/vdsList); uses the road flow key.")
     ] = f"{KEC}/vdsinfo/vdsList"
+    route_list_api_url: Annotated[
+        Url, _doc("KEC route list endpoint (roadEtcInfo/spinRouteList); uses the road flow key.")
+    ] = f"{KEC}/roadEtcInfo/spinRouteList"
     openapi_proxy_url: Annotated[
         str,
         _doc(
@@ -100,6 +103,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     ] = timedelta(hours=1)
     vds_list_interval: Annotated[
         timedelta, _doc("Polling interval of the VDS location list (reference data).")
+    ] = timedelta(days=1)
+    route_list_interval: Annotated[
+        timedelta, _doc("Polling interval of the route list with official names (reference data).")
     ] = timedelta(days=1)
 
     # Central stores.
@@ -205,6 +211,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     proxy_vds_list_ttl: Annotated[
         timedelta, _doc("How long the proxy serves a cached VDS location list.")
     ] = timedelta(hours=1)
+    proxy_route_list_ttl: Annotated[
+        timedelta, _doc("How long the proxy serves a cached route list.")
+    ] = timedelta(hours=6)
     auto_failure_threshold: Annotated[
         Positive,
         _doc("In auto mode, consecutive real-source failures that switch collection to sim."),

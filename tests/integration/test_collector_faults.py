@@ -72,17 +72,26 @@ async def test_a_raising_provider_is_a_failed_collection_and_polling_goes_on(
 
 
 class Empty:
-    """KEC's answer with no rows: nothing current."""
+    """KEC's answer with no rows (a parsed, empty list): nothing current."""
 
     @property
     def source(self) -> Literal["real"]:
         return "real"
 
     async def fetch(self, dataset: Dataset[Any]) -> list[Any]:
-        return []
+        return dataset.parse(
+            b'{"code":"SUCCESS","count":0,"' + dataset.feed.list_key.encode() + b'":[]}'
+        )
 
     async def aclose(self) -> None:
         return None
+
+
+class Nothing(Empty):
+    """A provider with nothing to give (a plain empty list): no news."""
+
+    async def fetch(self, dataset: Dataset[Any]) -> list[Any]:
+        return []
 
 
 async def test_an_empty_incident_feed_is_published_and_an_empty_tollgate_list_is_not(
@@ -108,3 +117,7 @@ async def test_an_empty_incident_feed_is_published_and_an_empty_tollgate_list_is
     assert await collector.collect("tollgates") is None
     assert await redis_client.xlen(keys.stream) == 1
     assert (await last_collections(redis_client, keys))["tollgates"].ok
+    # Nor does a provider that has nothing for the incidents.
+    collector.provider = Nothing()
+    assert await collector.collect("accidents") is None
+    assert await redis_client.xlen(keys.stream) == 1

@@ -115,6 +115,7 @@ WITH_PARAMETERS = (
 PATHS = (
     "/api/accidents/latest",
     "/api/accidents/stats",
+    "/api/notices",
     "/api/tollgate/traffic",
     "/api/road/status",
     "/api/road/summary",

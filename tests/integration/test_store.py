@@ -61,6 +61,7 @@ DATA_TABLES = (
     "road_route_summary",
     "tollgates",
     "vds_locations",
+    "routes",
 )
 ALL_TABLES = {
     "schema_migrations",
@@ -70,6 +71,7 @@ ALL_TABLES = {
     "cache_tollgate",
     "cache_road_status",
     "cache_vds_list",
+    "cache_route_list",
 }
 
 
@@ -283,6 +285,7 @@ async def test_schema_keeps_one_unique_key_per_data_table(store: DedupStore) -> 
     assert unique["road_route_summary"] == "route_no,collected_at"
     assert unique["tollgates"] == "unit_code"
     assert unique["vds_locations"] == "vds_id"
+    assert unique["routes"] == "route_no"
     tables = await query(
         store,
         "SELECT table_name, engine, table_collation FROM information_schema.tables "

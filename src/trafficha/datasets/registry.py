@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from trafficha.datasets.accidents import ACCIDENTS
 from trafficha.datasets.road_status import ROAD_STATUS
+from trafficha.datasets.route_list import ROUTE_LIST
 from trafficha.datasets.spec import Dataset
 from trafficha.datasets.tollgate_list import TOLLGATE_LIST
 from trafficha.datasets.tollgate_traffic import TOLLGATE_TRAFFIC
@@ -18,6 +19,7 @@ __all__ = [
     "DATASETS",
     "KINDS",
     "ROAD_STATUS",
+    "ROUTE_LIST",
     "TOLLGATE_LIST",
     "TOLLGATE_TRAFFIC",
     "VDS_LIST",
@@ -33,6 +35,7 @@ DATASETS: Final[tuple[Dataset[Any], ...]] = (
     ROAD_STATUS,
     TOLLGATE_LIST,
     VDS_LIST,
+    ROUTE_LIST,
 )
 
 KINDS: Final = tuple(d.kind for d in DATASETS)

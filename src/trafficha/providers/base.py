@@ -28,7 +28,9 @@ class Provider(Protocol):
     ``fetch`` is generic over the dataset's record type: ``await provider.fetch(ACCIDENTS)`` is a
     ``list[Accident]``. A provider that has nothing for a dataset returns an empty list. A
     provider that parses KEC payloads returns a :class:`~trafficha.models.quarantine.Parsed`
-    (a list), whose ``rejected`` rows the collector quarantines. Fetches
+    (a list), whose ``rejected`` rows the collector quarantines; an empty ``Parsed`` is KEC
+    saying the feed is empty (for the incidents: everything cleared), where a plain empty list
+    only says the provider has nothing. Fetches
     raise :class:`trafficha.errors.ProviderError` when the upstream is unusable.
     """
 

@@ -39,10 +39,11 @@ from trafficha.reference.placement import (
     conzone_direction,
     conzones_of,
     place_conzones,
+    routes_of,
     units_of,
 )
 from trafficha.store import DedupStore
-from trafficha.store.reads import road_conzones, tollgate_locations, vds_locations
+from trafficha.store.reads import road_conzones, route_list, tollgate_locations, vds_locations
 from trafficha.topology.local import LocalStack, default_state_dir
 
 __all__ = ["add_parser", "load_inputs", "main", "read_store", "report", "run"]
@@ -128,12 +129,14 @@ def load_inputs(
 
 
 async def read_store(settings: Settings) -> NetworkInputs:
-    """The inputs from the store: the last day's conzones, the tollgates, the VDS locations."""
+    """The inputs from the store: the last day's conzones, the tollgates, the VDS locations,
+    the route list's names."""
     async with await DedupStore.from_settings(settings) as store:
         return NetworkInputs(
             conzones=conzones_of(await road_conzones(store)),
             units=units_of(await tollgate_locations(store)),
             chainages=chainages_of(await vds_locations(store)),
+            routes=routes_of(await route_list(store)),
         )
 
 
@@ -228,7 +231,9 @@ def run(args: argparse.Namespace) -> int:
         inputs = load_inputs(args.conzones, args.units, args.vds)
     else:
         inputs = asyncio.run(read_store(_settings(args.state_dir)))
-    placement = place_conzones(inputs.conzones, inputs.units, inputs.chainages)
+    placement = place_conzones(
+        inputs.conzones, inputs.units, inputs.chainages, routes=inputs.routes
+    )
     if args.json:
         sys.stdout.buffer.write(_as_json(placement, inputs) + b"\n")
         sys.stdout.flush()

@@ -21,7 +21,8 @@ gaps where stretches were added later. It gives no coordinates. :func:`place_con
    chainage when given, else evenly by its place in the sequence.
 5. Draw each section along the route: its start point, the route's vertices between the two
    ends' projections, its end point. A route the built-in network lacks (by number, then by
-   name) gets its geometry from its known points in serial order.
+   name) gets its geometry from its known points in serial order. A route is named as KEC's
+   route list (``spinRouteList``) names it when that is given, else as most of its conzones do.
 
 A conzone that cannot be placed is listed with the reason and never drawn. The built-in network's
 own sections (:func:`builtin_conzones`) place exactly where the network has them, so the
@@ -58,6 +59,7 @@ __all__ = [
     "Placement",
     "PointKind",
     "RouteCoverage",
+    "RouteName",
     "Unit",
     "UnplacedConzone",
     "builtin_conzones",
@@ -67,6 +69,7 @@ __all__ = [
     "conzones_of",
     "parse_point",
     "place_conzones",
+    "routes_of",
     "split_name",
     "units_of",
 ]
@@ -144,12 +147,21 @@ class Chainage(msgspec.Struct, frozen=True, kw_only=True):
     end_km: float | None
 
 
+class RouteName(msgspec.Struct, frozen=True, kw_only=True):
+    """A route's official name, as KEC's route list (``spinRouteList``) gives it."""
+
+    route_no: str
+    route_name: str
+
+
 class NetworkInputs(msgspec.Struct, frozen=True, kw_only=True):
-    """What a network is learned from: conzones, located tollgate units and VDS chainages."""
+    """What a network is learned from: conzones, located tollgate units, VDS chainages and
+    KEC's route names."""
 
     conzones: tuple[Conzone, ...] = ()
     units: tuple[Unit, ...] = ()
     chainages: tuple[Chainage, ...] = ()
+    routes: tuple[RouteName, ...] = ()
 
 
 class _ConzoneLike(Protocol):
@@ -185,6 +197,15 @@ class _ChainageLike(Protocol):
     def start_km(self) -> float | None: ...
     @property
     def end_km(self) -> float | None: ...
+
+
+class _RouteLike(Protocol):
+    @property
+    def route_no(self) -> str: ...
+    @property
+    def route_name(self) -> str: ...
+    @property
+    def in_use(self) -> bool | None: ...
 
 
 def conzones_of(rows: Iterable[_ConzoneLike]) -> tuple[Conzone, ...]:
@@ -231,6 +252,18 @@ def chainages_of(locations: Iterable[_ChainageLike]) -> tuple[Chainage, ...]:
         for v in locations
         if v.conzone_id is not None and (v.start_km is not None or v.end_km is not None)
     )
+
+
+def routes_of(routes: Iterable[_RouteLike]) -> tuple[RouteName, ...]:
+    """Route names from KEC's route list (:class:`~trafficha.datasets.route_list.RouteInfo`):
+    one per number, the first, leaving out the routes KEC lists as no longer in use."""
+    found: dict[str, RouteName] = {}
+    for r in routes:
+        if r.in_use is not False and r.route_name.strip():
+            found.setdefault(
+                r.route_no, RouteName(route_no=r.route_no, route_name=r.route_name.strip())
+            )
+    return tuple(found.values())
 
 
 # --- outputs ----------------------------------------------------------------------------------
@@ -892,9 +925,11 @@ def _place_route(
     gazetteer: _Gazetteer,
     spans: dict[str, Span],
     out: _Outcome,
+    *,
+    official_name: str | None = None,
 ) -> None:
     route_no = conzones[0].route_no
-    route_name = Counter(c.route_name for c in conzones).most_common(1)[0][0]
+    route_name = official_name or Counter(c.route_name for c in conzones).most_common(1)[0][0]
     chains = _chains(route_no, conzones, spans, out)
     builtin = _builtin_route(network, route_no, route_name)
     line: _Line | None
@@ -947,13 +982,18 @@ def place_conzones(
     units: Iterable[Unit] = (),
     chainages: Iterable[Chainage] = (),
     network: Network | None = None,
+    routes: Iterable[RouteName] = (),
 ) -> Placement:
     """Place every conzone (see the module's notes): sections in the order the conzones came
     (a repeated id counts once), the rest with their reasons, and coverage per route.
 
-    ``units`` without a location are ignored; ``chainages`` (VDS zones) are optional.
+    ``units`` without a location are ignored; ``chainages`` (VDS zones) are optional; ``routes``
+    (KEC's route list) name the routes in the coverage and the learned routes.
     """
     network = network if network is not None else load_network()
+    names: dict[str, str] = {}
+    for r in routes:
+        names.setdefault(r.route_no, r.route_name)
     gazetteer = _Gazetteer(network, units)
     spans = _spans(chainages)
     unique: dict[str, Conzone] = {}
@@ -964,7 +1004,9 @@ def place_conzones(
         by_route[cz.route_no].append(cz)
     out = _Outcome()
     for route_no in sorted(by_route):
-        _place_route(by_route[route_no], network, gazetteer, spans, out)
+        _place_route(
+            by_route[route_no], network, gazetteer, spans, out, official_name=names.get(route_no)
+        )
     unplaced = tuple(
         UnplacedConzone(
             conzone_id=cz.conzone_id,

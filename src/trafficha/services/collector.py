@@ -185,10 +185,12 @@ class Collector:
         }
         dataset = self.datasets[kind]
         records = await self.provider.fetch(dataset)
+        answered = isinstance(records, Parsed)
         rejected = records.rejected if isinstance(records, Parsed) else []
-        # An empty answer is news for a feed that lists what is current (the incidents: all of
-        # them cleared), unless its rows were all quarantined.
-        publish = bool(records) or (dataset.after_rows is not None and not rejected)
+        # KEC answering an empty list is news for a feed that lists what is current (the
+        # incidents: all of them cleared), unless its rows were all quarantined; a provider
+        # that has nothing (a plain empty list) is not.
+        publish = bool(records) or (answered and dataset.after_rows is not None and not rejected)
         return (dataset.make_batch(envelope, records) if publish else None), rejected
 
     async def _quarantine(self, kind: Kind, at: datetime, rejected: list[RejectedRow]) -> None:

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 ) {_TABLE_OPTIONS}
 """
 
-# One proxy cache table per dataset (the dataset names it); migrations 3 and 5 make them.
+# One proxy cache table per dataset (the dataset names it); migrations 3, 5 and 7 make them.
 _CACHE_TABLE: Final = f"""
 CREATE TABLE IF NOT EXISTS {{table}} (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -259,6 +259,26 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
                 t.last_seen_at < n.newest OR t.process_name LIKE '%완료%'
                 OR t.process_name LIKE '%해제%' OR t.process_name LIKE '%종료%')
             """,
+        ),
+    ),
+    Migration(
+        7,
+        "route list",
+        (
+            f"""
+            CREATE TABLE IF NOT EXISTS routes (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                route_no VARCHAR(8) {_CODE} NOT NULL,
+                route_name VARCHAR(100) NOT NULL,
+                start_km DECIMAL(10,3) NULL,
+                end_km DECIMAL(10,3) NULL,
+                length_km DECIMAL(10,3) NULL,
+                in_use BOOL NULL,
+                seen_count INT NOT NULL DEFAULT 1,
+                UNIQUE KEY uq_routes_route (route_no)
+            ) {_TABLE_OPTIONS}
+            """,
+            _CACHE_TABLE.format(table="cache_route_list"),
         ),
     ),
 )

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import msgspec
 
+from trafficha.datasets.route_list import RouteInfo
 from trafficha.datasets.vds_list import VdsLocation
 from trafficha.models.domain import Direction, Tollgate
 from trafficha.store.db import from_db_time, to_db_time
@@ -18,6 +19,7 @@ __all__ = [
     "StoredConzone",
     "TollgateVolumes",
     "road_conzones",
+    "route_list",
     "tollgate_locations",
     "tollgate_volumes",
     "vds_locations",
@@ -196,6 +198,27 @@ async def tollgate_locations(source: StoreLike) -> list[Tollgate]:
             route_name=row[3],
             lat=_float(row[4]),
             lon=_float(row[5]),
+        )
+        for row in rows
+    ]
+
+
+async def route_list(source: StoreLike) -> list[RouteInfo]:
+    """Every route of KEC's route list (``routes``), with its official name, by route number."""
+    rows = await _fetch(
+        source,
+        "reading the route list",
+        "SELECT route_no, route_name, start_km, end_km, length_km, in_use FROM routes "
+        "ORDER BY route_no",
+    )
+    return [
+        RouteInfo(
+            route_no=row[0],
+            route_name=row[1],
+            start_km=_float(row[2]),
+            end_km=_float(row[3]),
+            length_km=_float(row[4]),
+            in_use=None if row[5] is None else bool(row[5]),
         )
         for row in rows
     ]

@@ -1,11 +1,12 @@
 """The expressway network as GeoJSON, learned from what is stored, and South Korea's outline.
 
 :class:`LearnedNetwork` places the stored conzones (``road_traffic_status``) with the built-in
-network and the stored tollgates as gazetteer and the stored VDS chainages
-(:mod:`trafficha.reference.placement`), in every source mode: the simulator's conzones are the
-built-in network's and place exactly, KEC's are learned. With no road readings stored it serves
-the built-in network. It rebuilds in the background, off the request path, after a commit of road,
-tollgate-list or VDS data (at most every :data:`MIN_REBUILD_GAP`) and at least every
+network and the stored tollgates as gazetteer and the stored VDS chainages, naming the routes as
+the stored route list does (:mod:`trafficha.reference.placement`), in every source mode: the
+simulator's conzones are the built-in network's and place exactly, KEC's are learned. With no road
+readings stored it serves the built-in network. It rebuilds in the background, off the request
+path, after a commit of road, tollgate-list, VDS or route-list data (at most every
+:data:`MIN_REBUILD_GAP`) and at least every
 :data:`REFRESH_EVERY`; each build is one :class:`NetworkGeoJson`, its answers encoded once.
 
 Positions are ``[longitude, latitude]``, as GeoJSON orders them.
@@ -50,11 +51,18 @@ from trafficha.reference.placement import (
     chainages_of,
     conzones_of,
     place_conzones,
+    routes_of,
     units_of,
 )
 from trafficha.store import StoreError
 from trafficha.store.queries import StoreLike
-from trafficha.store.reads import StoredConzone, road_conzones, tollgate_locations, vds_locations
+from trafficha.store.reads import (
+    StoredConzone,
+    road_conzones,
+    route_list,
+    tollgate_locations,
+    vds_locations,
+)
 
 __all__ = [
     "MIN_REBUILD_GAP",
@@ -66,7 +74,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-REBUILD_KINDS: Final = frozenset({"road", "tollgates", "vds"})
+REBUILD_KINDS: Final = frozenset({"road", "tollgates", "vds", "routes"})
 """Committed kinds that may change the network."""
 MIN_REBUILD_GAP: Final = 5.0
 """Seconds between the starts of two builds at least, however often data is committed."""
@@ -245,7 +253,8 @@ class LearnedNetwork:
         self._task: asyncio.Task[None] | None = None
 
     def note(self, event: Event) -> None:
-        """An event from the hub: a commit of road, tollgate-list or VDS data asks for a build."""
+        """An event from the hub: a commit of road, tollgate-list, VDS or route-list data asks
+        for a build."""
         if isinstance(event, CommitEvent) and event.kind in REBUILD_KINDS:
             self._dirty.set()
 
@@ -261,7 +270,7 @@ class LearnedNetwork:
 
     async def inputs(self, store: StoreLike) -> NetworkInputs:
         """The stored conzones (read since the last build, merged with those read before),
-        located tollgates and VDS chainages."""
+        located tollgates, VDS chainages and KEC's route names."""
         since = None if self._since is None else self._since - _OVERLAP
         for c in await road_conzones(store, since=since):
             known = self._conzones.get(c.conzone_id)
@@ -272,6 +281,7 @@ class LearnedNetwork:
             conzones=conzones_of(self._conzones[c] for c in sorted(self._conzones)),
             units=units_of(await tollgate_locations(store)),
             chainages=chainages_of(await vds_locations(store)),
+            routes=routes_of(await route_list(store)),
         )
 
     async def refresh(self, store: StoreLike) -> bool:
@@ -298,7 +308,9 @@ class LearnedNetwork:
     def _learn(self, inputs: NetworkInputs) -> NetworkGeoJson:
         if not inputs.conzones:  # nothing stored (any more): the built-in network
             return NetworkGeoJson(self.network, inputs=inputs).encode_all()
-        placement = place_conzones(inputs.conzones, inputs.units, inputs.chainages, self.network)
+        placement = place_conzones(
+            inputs.conzones, inputs.units, inputs.chainages, self.network, inputs.routes
+        )
         return NetworkGeoJson(self.network, placement, inputs=inputs).encode_all()
 
     async def _run(self, store: StoreLike) -> None:
