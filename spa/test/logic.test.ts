@@ -8,7 +8,8 @@ import {
   typeColor,
   volumeColor,
 } from "../src/lib/colors";
-import { inKorea, lineLatLngs, offsetLine, toLatLng } from "../src/lib/geo";
+import { inKorea, lineLatLngs, memoLine, offsetLine, toLatLng } from "../src/lib/geo";
+import { asCollection, shareFeatures } from "../src/lib/network";
 import { busiestTollgates, computeKpis, countByType, isCleared } from "../src/lib/kpi";
 import { gradeCounts, joinSections, routeCards } from "../src/lib/road";
 import { formatAgo, formatKstDateTime, formatKstHm, formatKstTime, kstHourKey } from "../src/lib/time";
@@ -24,7 +25,7 @@ import {
   progressLabel,
   queueKm,
 } from "../src/lib/incidents";
-import { ALL_RESOURCES, connectionState, resourcesForEvent } from "../src/lib/live";
+import { ALL_RESOURCES, connectionState, networkChanges, resourcesForEvent } from "../src/lib/live";
 import { parseServedBy } from "../src/api/client";
 import { applyMembers, diffSnapshots, memberHealth, pushEvents, snapshotFromStatus, TIMELINE_MAX } from "../src/lib/ha";
 import { langFromLocation, tabFromLocation } from "../src/lib/url";
@@ -308,6 +309,13 @@ describe("SSE event -> refetch", () => {
     expect(resourcesForEvent("commit", { kind: "road" }).sort()).toEqual(["ha", "roadStatus", "roadSummary"]);
     expect(resourcesForEvent("commit", { kind: "tollgate" }).sort()).toEqual(["ha", "tollgates"]);
     expect(resourcesForEvent("commit", { kind: "tollgates" }).sort()).toEqual(["ha", "tollgates"]);
+    expect(resourcesForEvent("commit", { kind: "vds" })).toEqual(["ha"]);
+  });
+  it("knows the commits the data API relearns the network after", () => {
+    for (const kind of ["road", "tollgates", "vds"]) expect(networkChanges("commit", { kind })).toBe(true);
+    for (const kind of ["accidents", "tollgate", "weird"]) expect(networkChanges("commit", { kind })).toBe(false);
+    expect(networkChanges("commit", null)).toBe(false);
+    expect(networkChanges("hello", { kind: "road" })).toBe(false);
   });
   it("refreshes HA status on leader/source/members", () => {
     for (const e of ["leader", "source", "members"]) expect(resourcesForEvent(e, {})).toEqual(["ha"]);
@@ -412,5 +420,39 @@ describe("HA timeline through a leaderless gap", () => {
     expect(st.events).toEqual([]);
     st = advance(st.snapshot, { ...m2, leaderMember: "member1", epoch: 3 }, 6);
     expect(st.events.map((e) => e.kind)).toEqual(["leader"]);
+  });
+});
+
+describe("the learned network's layers", () => {
+  const f = (id: string, x = 127) => ({ id, geometry: { coordinates: [[x, 37]] } });
+  const fc = (...features: ReturnType<typeof f>[]) => ({ type: "FeatureCollection" as const, features });
+  it("takes FeatureCollections only", () => {
+    expect(asCollection(fc(f("a")))).not.toBeNull();
+    for (const bad of [null, [], { type: "Feature" }, { type: "FeatureCollection" }])
+      expect(asCollection(bad)).toBeNull();
+  });
+  it("keeps the collection when nothing changed, and each unchanged feature when some did", () => {
+    const prev = fc(f("a"), f("b"));
+    expect(shareFeatures(null, prev)).toBe(prev);
+    expect(shareFeatures(prev, fc(f("a"), f("b")))).toBe(prev);
+    const next = shareFeatures(prev, fc(f("b"), f("a", 128), f("c")));
+    expect(next).not.toBe(prev);
+    expect(next.features[0]).toBe(prev.features[1]);
+    expect(next.features[1]).not.toBe(prev.features[0]);
+    expect(next.features.map((x) => x.id)).toEqual(["b", "a", "c"]);
+    // a reorder or a dropped feature is a change too
+    expect(shareFeatures(prev, fc(f("b"), f("a")))).not.toBe(prev);
+    expect(shareFeatures(prev, fc(f("a")))).not.toBe(prev);
+  });
+  it("memoises a line's positions on its coordinates", () => {
+    const coords = [
+      [127, 37],
+      [127.1, 37.1],
+    ];
+    expect(memoLine(coords)).toBe(memoLine(coords));
+    expect(memoLine(coords)).toEqual(lineLatLngs(coords));
+    expect(memoLine(coords, 900)).toEqual(offsetLine(lineLatLngs(coords), 900));
+    expect(memoLine(coords, 900)).not.toBe(memoLine(coords));
+    expect(memoLine(coords.map((c) => [...c]))).not.toBe(memoLine(coords));
   });
 });

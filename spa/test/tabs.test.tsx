@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import type { ReactNode } from "react";
+import { Polyline } from "leaflet";
+import type { RoadStatus, SectionFeature } from "../src/api/types";
 import type { LiveData } from "../src/api/useLiveData";
 import { DICTS, I18nContext } from "../src/i18n";
 import { IncidentsTab } from "../src/tabs/IncidentsTab";
@@ -216,6 +218,31 @@ describe("road and tollgate tabs", () => {
     expect(screen.getByTestId("road-count-3").textContent).toContain("1");
     fireEvent.change(screen.getByTestId("road-filter-direction"), { target: { value: "S" } });
     expect(document.querySelectorAll("path.road-section")).toHaveLength(1);
+  });
+  it("redraws only the sections a relearned network moved, in place", () => {
+    const a = section({ conzoneId: "A" });
+    const b = section({ conzoneId: "B" });
+    b.geometry.coordinates = [
+      [127.0, 37.0],
+      [127.1, 37.1],
+    ];
+    const draw = (features: SectionFeature[], status: RoadStatus[]) =>
+      withKo(<RoadTab {...MAPS} sections={{ type: "FeatureCollection", features }} roadStatus={status} />);
+    const view = render(draw([a, b], []));
+    const before = [...document.querySelectorAll("path.road-section")];
+    const setLatLngs = vi.spyOn(Polyline.prototype, "setLatLngs");
+    try {
+      // new readings, the sections as they were (useLiveData keeps unchanged features): no line moves
+      view.rerender(draw([a, b], [roadStatus({ conzoneId: "A", grade: 3 })]));
+      expect(setLatLngs).not.toHaveBeenCalled();
+      // B relearned elsewhere: its line alone is moved, and no path is replaced
+      const moved = section({ conzoneId: "B" });
+      view.rerender(draw([a, moved], []));
+      expect(setLatLngs).toHaveBeenCalledTimes(1);
+      expect([...document.querySelectorAll("path.road-section")]).toEqual(before);
+    } finally {
+      setLatLngs.mockRestore();
+    }
   });
   it("draws tollgate markers and shows the series of the clicked one", () => {
     render(

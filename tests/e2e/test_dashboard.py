@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, expect
 
 from tests.e2e.conftest import base_url, screenshot
+from tests.support.simulator import clear_faults, set_fault
 from tests.support.stack import trafficha
 from trafficha.connections import redis_client
 from trafficha.kst import now_kst
@@ -25,6 +28,18 @@ from trafficha.topology.local import LocalStack
 pytestmark = pytest.mark.integration
 
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
+# What the simulator's text fault puts in every incident and notice it serves.
+HOSTILE_TEXTS = (
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(2)</script><svg onload=alert(3)><img src=x onerror=alert(4)>",
+)
+# Elements the texts would make if any of them reached the DOM as HTML, anywhere in the page.
+FROM_HOSTILE_TEXT = 'img[src="x"], [onerror], [onload], script:not([src])'
+# The elements showing an incident's or a notice's text hold that text alone, no element.
+IN_TEXT = (
+    '[data-testid="incident-message"] *, [data-testid="accident-row"] p *,'
+    ' [data-testid="notice-row"] p *'
+)
 
 
 def api(stack: LocalStack, path: str) -> Any:
@@ -210,6 +225,97 @@ def test_incident_text_is_rendered_as_text_only(page: Page, dashboard_stack: Loc
     assert page.evaluate("window.__xss") is None
     assert page.locator('img[src="x"]').count() == 0
     screenshot(page, "xss-inert")
+
+
+def simulator_url(stack: LocalStack) -> str:
+    return f"http://127.0.0.1:{stack.layout.simulator_port}"
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("REAL_OPENAPI_KEY")), reason="real mode would ask KEC, not the simulator"
+)
+def test_hostile_text_from_the_simulator_is_shown_as_text(
+    page: Page, dashboard_stack: LocalStack
+) -> None:
+    dialogs: list[str] = []
+    errors: list[str] = []
+    fetched_x: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    def on_request(request: Request) -> None:
+        if urlsplit(request.url).path == "/x":  # an <img src=x> made from the text
+            fetched_x.append(request.url)
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", on_request)
+    simulator = simulator_url(dashboard_stack)
+    state = str(dashboard_stack.state_dir)
+    # In sim mode the collectors read the world in process; in real mode, without a key, they
+    # read the stack's simulator (through the proxies), whose fault sets the text. The world
+    # is the same, so are the incidents: only their text changes.
+    assert trafficha("mode", "real", "--state-dir", state).returncode == 0
+    try:
+        for n, text in enumerate(HOSTILE_TEXTS):
+            set_fault(simulator, "accidents", text=text)
+            open_tab(page, dashboard_stack, "dashboard")
+            # The next poll (every 10 s, through the proxy's 10 s cache) brings the text, to
+            # every incident and notice alike.
+            dashboard_notices = page.get_by_test_id("dashboard-notices").get_by_test_id(
+                "notice-row"
+            )
+            expect(dashboard_notices.filter(has_text=text).first).to_be_visible(timeout=60_000)
+
+            page.get_by_test_id("tab-accidents").click()
+            rows = page.get_by_test_id("accident-row")
+            hostile_rows = rows.filter(has_text=text)
+            expect(hostile_rows.first).to_be_visible(timeout=30_000)
+            expect(hostile_rows.first.locator("p")).to_have_text(text)
+            expect(
+                page.get_by_test_id("incidents-notices").get_by_test_id("notice-row").first
+            ).to_contain_text(text)
+            # The popup of a located incident with the text.
+            located = {
+                i["id"]
+                for i in api(dashboard_stack, "/api/accidents/latest?limit=1000")
+                if i["smsText"] == text and korea_point(i["latitude"], i["altitude"])
+            }
+            listed = hostile_rows.evaluate_all("rs => rs.map((r) => Number(r.dataset.incidentId))")
+            row = hostile_rows.nth(next(k for k, id_ in enumerate(listed) if id_ in located))
+            row.click()
+            message = page.locator(".leaflet-popup").get_by_test_id("incident-message")
+            expect(message).to_have_text(text)
+            # Literal text: the markup escaped, no element made of it anywhere in the page.
+            assert "&lt;img src=x" in message.inner_html()
+            assert page.locator(FROM_HOSTILE_TEXT).count() == 0
+            assert page.locator(IN_TEXT).count() == 0
+            screenshot(page, f"hostile-text-{n}")
+    finally:
+        clear_faults(simulator)
+        assert trafficha("mode", "default", "--state-dir", state).returncode == 0
+    assert dialogs == []
+    assert fetched_x == []
+    assert errors == []
+    # Other tests see the simulator's own text again: the next poll has replaced the fault's.
+    page.wait_for_function(
+        """async (texts) => {
+            const items = await (await fetch("/api/accidents/latest?limit=1000")).json();
+            const notices = await (await fetch("/api/notices")).json();
+            return items.length > 0
+                && ![...items, ...notices].some((i) => texts.includes(i.smsText));
+        }""",
+        arg=list(HOSTILE_TEXTS),
+        polling=1000,
+        timeout=45_000,
+    )
 
 
 def test_the_ha_panel_shows_member1_die_while_the_page_keeps_updating(

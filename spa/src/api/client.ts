@@ -52,3 +52,11 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<F
   const data = (await res.json()) as T;
   return { data, servedBy };
 }
+
+/** The body as text (to compare an answer with the last one before parsing it). */
+export async function fetchText(url: string, signal?: AbortSignal): Promise<Fetched<string>> {
+  const res = await fetch(url, { signal, headers: { Accept: "application/json" } });
+  const servedBy = parseServedBy(res.headers.get("X-Served-By"));
+  if (!res.ok) throw new HttpError(res.status, url);
+  return { data: await res.text(), servedBy };
+}

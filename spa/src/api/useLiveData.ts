@@ -1,6 +1,7 @@
-// The app's data: initial load, SSE-driven refetch, polling fallback, HA timeline.
+// The app's data: initial load, SSE-driven refetch (the learned network too), polling fallback,
+// HA timeline.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { fetchJson, HttpError, parseServedBy, type ServedBy } from "./client";
+import { fetchJson, fetchText, HttpError, parseServedBy, type ServedBy } from "./client";
 import type { HelloEvent, LeaderEvent, MembersEvent, SourceEvent } from "./events";
 import type {
   HaStatus,
@@ -18,6 +19,7 @@ import {
   ALL_RESOURCES,
   RESOURCE_URLS,
   connectionState,
+  networkChanges,
   resourcesForEvent,
   type ConnectionState,
   type Resource,
@@ -31,6 +33,7 @@ import {
   type HaEvent,
   type HaSnapshot,
 } from "../lib/ha";
+import { asCollection, shareFeatures, type Collection } from "../lib/network";
 
 export interface LiveData {
   accidents: Incident[] | null;
@@ -54,15 +57,25 @@ export interface LiveData {
   timeline: HaEvent[];
 }
 
-type DataKey = Exclude<
-  keyof LiveData,
-  "errors" | "lastUpdate" | "servedBy" | "recentServers" | "connection" | "snapshot" | "timeline"
->;
-
 const POLL_MS = 5000;
 const HA_REFRESH_MS = 10000;
 const SSE_STUCK_MS = 5000;
 const COALESCE_MS = 200;
+/** After a commit the network may come from: the data API relearns it within its 5 s gap. */
+export const NETWORK_DELAY_MS = 6000;
+/** At least this long between two refetches of the network. */
+export const NETWORK_GAP_MS = 10000;
+/** Without the event stream: the network this often. */
+export const NETWORK_POLL_MS = 60000;
+
+type LayerKey = "network" | "sections" | "outline";
+const LAYER_URLS: Record<LayerKey, string> = {
+  network: "/api/network",
+  sections: "/api/network/sections",
+  outline: "/api/network/outline",
+};
+const LAYERS: LayerKey[] = ["network", "sections", "outline"];
+const NETWORK_LAYERS: LayerKey[] = ["network", "sections"];
 
 function sanitizeArray<T>(v: unknown): T[] {
   return Array.isArray(v) ? (v as T[]) : [];
@@ -180,25 +193,41 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
     [fetchOne],
   );
 
-  // static map layers: fetched until they answer (the outline is skipped for good on a 404)
-  const staticDone = useRef(new Set<DataKey>());
+  // Map layers: fetched until they answer (the outline is skipped for good on a 404). The network
+  // and its sections are learned by the data API and relearned after commits of the kinds they
+  // come from: refetched then (refreshNetwork), an answer the page holds changing nothing.
+  const staticDone = useRef(new Set<LayerKey>());
   const outlineMisses = useRef(0);
+  const layerText = useRef<Partial<Record<LayerKey, string>>>({});
+  const layerValue = useRef<Partial<Record<LayerKey, Collection<unknown>>>>({});
+  const loadLayer = useCallback(async (key: LayerKey) => {
+    const { data: text } = await fetchText(LAYER_URLS[key]);
+    if (!mounted.current) return;
+    if (text === layerText.current[key]) {
+      staticDone.current.add(key);
+      return;
+    }
+    let fc: Collection<unknown> | null = null;
+    try {
+      fc = asCollection(JSON.parse(text));
+    } catch {
+      fc = null;
+    }
+    if (!fc) return;
+    layerText.current[key] = text;
+    staticDone.current.add(key);
+    const value = shareFeatures(layerValue.current[key] ?? null, fc);
+    if (value === layerValue.current[key]) return;
+    layerValue.current[key] = value;
+    setState((s) => ({ ...s, [key]: value }));
+  }, []);
+
   const fetchStatic = useCallback(async () => {
-    const want: [DataKey, string][] = [
-      ["network", "/api/network"],
-      ["sections", "/api/network/sections"],
-      ["outline", "/api/network/outline"],
-    ];
-    for (const [key, url] of want) {
+    for (const key of LAYERS) {
       if (staticDone.current.has(key)) continue;
       try {
-        const { data } = await fetchJson<unknown>(url);
+        await loadLayer(key);
         if (!mounted.current) return;
-        const fc = data as { type?: string; features?: unknown };
-        if (fc && fc.type === "FeatureCollection" && Array.isArray(fc.features)) {
-          staticDone.current.add(key);
-          setState((s) => ({ ...s, [key]: fc }));
-        }
       } catch (e) {
         // no outline served: give up after a few answers (members may run different versions)
         if (key === "outline" && e instanceof HttpError && (e.status === 404 || e.status === 405)) {
@@ -207,15 +236,49 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
         }
       }
     }
-  }, []);
+  }, [loadLayer]);
+
+  const networkTimer = useRef<number | null>(null);
+  const networkFetchedAt = useRef(0);
+  const networkInflight = useRef(false);
+  const refreshNetwork = useCallback(async () => {
+    if (networkInflight.current) return;
+    networkInflight.current = true;
+    networkFetchedAt.current = Date.now();
+    try {
+      // one after the other: a failed one keeps what the page shows, the next commit retries
+      for (const key of NETWORK_LAYERS) {
+        try {
+          await loadLayer(key);
+        } catch {
+          /* keep the layer drawn */
+        }
+        if (!mounted.current) return;
+      }
+    } finally {
+      networkInflight.current = false;
+    }
+  }, [loadLayer]);
+  /** Refetch the network once, NETWORK_DELAY_MS after the first of a burst of events, and never
+   * sooner than NETWORK_GAP_MS after the last refetch. */
+  const scheduleNetwork = useCallback(() => {
+    if (networkTimer.current !== null) return;
+    const wait = Math.max(NETWORK_DELAY_MS, networkFetchedAt.current + NETWORK_GAP_MS - Date.now());
+    networkTimer.current = window.setTimeout(() => {
+      networkTimer.current = null;
+      void refreshNetwork();
+    }, wait);
+  }, [refreshNetwork]);
 
   useEffect(() => {
     mounted.current = true;
+    const startedAt = Date.now();
     for (const r of ALL_RESOURCES) void fetchOne(r);
     void fetchStatic();
 
     let es: EventSource | null = null;
     let errorSince: number | null = null;
+    let hellos = 0;
 
     const handle = (name: string) => (ev: MessageEvent) => {
       let data: unknown = null;
@@ -224,6 +287,9 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
       } catch {
         data = null;
       }
+      // the network may have been relearned while the stream was down (the first hello comes
+      // with the page's own first fetch)
+      if (networkChanges(name, data) || (name === "hello" && hellos++ > 0)) scheduleNetwork();
       if (name === "hello" && data && typeof data === "object") {
         const h = data as HelloEvent;
         noteServedBy(parseServedBy(h.servedBy));
@@ -299,7 +365,11 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
     }, 1000);
 
     const poll = window.setInterval(() => {
-      if (!sseOpen.current) refetch(ALL_RESOURCES);
+      if (!sseOpen.current) {
+        refetch(ALL_RESOURCES);
+        // no commit events to go by: the network now and then
+        if (Date.now() - Math.max(startedAt, networkFetchedAt.current) >= NETWORK_POLL_MS) scheduleNetwork();
+      }
       void fetchStatic();
     }, POLL_MS);
     const haTimer = window.setInterval(() => refetch(["ha"]), HA_REFRESH_MS);
@@ -312,8 +382,10 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
       window.clearInterval(haTimer);
       if (pendingTimer.current !== null) window.clearTimeout(pendingTimer.current);
       pendingTimer.current = null;
+      if (networkTimer.current !== null) window.clearTimeout(networkTimer.current);
+      networkTimer.current = null;
     };
-  }, [applySnapshot, fetchOne, fetchStatic, noteServedBy, refetch, updateConnection]);
+  }, [applySnapshot, fetchOne, fetchStatic, noteServedBy, refetch, scheduleNetwork, updateConnection]);
 
   return { ...state, refetch };
 }

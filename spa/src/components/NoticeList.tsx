@@ -13,7 +13,9 @@ export function NoticeList({ notices, limit = NOTICE_ROWS }: { notices: readonly
   const rows = notices.slice(0, limit);
   return (
     <div className="flex min-h-0 flex-col">
-      <p className="mb-1.5 text-[11px] text-slate-500">{t("noticesHint")}</p>
+      <p className="mb-1.5 shrink-0 truncate text-[11px] text-slate-500" title={t("noticesHint")}>
+        {t("noticesHint")}
+      </p>
       <ul className="min-h-0 space-y-1 overflow-y-auto pr-1" data-testid="notice-list">
         {rows.map((n) => (
           <li
@@ -23,13 +25,14 @@ export function NoticeList({ notices, limit = NOTICE_ROWS }: { notices: readonly
             className="rounded border border-slate-800 bg-slate-900 px-2 py-1"
           >
             <p className="line-clamp-2 text-sm text-slate-200">{noticeText(n.smsText)}</p>
-            <div className="flex flex-wrap gap-x-2 text-[11px] text-slate-500">
-              <span>{n.routeName}</span>
-              {n.direction ? <span>{n.direction}</span> : null}
-              <span className="tabular-nums">
+            {/* one line, however narrow the card: the type (the same on nearly every row) gives way */}
+            <div className="flex gap-x-2 overflow-hidden whitespace-nowrap text-[11px] text-slate-500">
+              <span className="shrink-0">{n.routeName}</span>
+              {n.direction ? <span className="shrink-0">{n.direction}</span> : null}
+              <span className="shrink-0 tabular-nums">
                 {t("posted")} {formatKstDate(n.occurredAt)}
               </span>
-              <span className="text-slate-600">{n.typeName}</span>
+              <span className="min-w-0 truncate text-slate-600">{n.typeName}</span>
             </div>
           </li>
         ))}

@@ -49,3 +49,24 @@ export function offsetLine(pts: [number, number][], meters: number): [number, nu
   }
   return out;
 }
+
+const LINES = new WeakMap<object, Map<number, [number, number][]>>();
+
+/**
+ * `offsetLine(lineLatLngs(coords), meters)`, the same array for the same `coords` array: a layer
+ * redrawn with new data (a road reading, a relearned network that kept this geometry) hands
+ * Leaflet the positions it already has, and Leaflet leaves that line alone.
+ */
+export function memoLine(coords: ReadonlyArray<ReadonlyArray<number>>, meters = 0): [number, number][] {
+  let byOffset = LINES.get(coords);
+  if (!byOffset) {
+    byOffset = new Map();
+    LINES.set(coords, byOffset);
+  }
+  let pts = byOffset.get(meters);
+  if (!pts) {
+    pts = offsetLine(lineLatLngs(coords), meters);
+    byOffset.set(meters, pts);
+  }
+  return pts;
+}

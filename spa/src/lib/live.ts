@@ -19,7 +19,19 @@ const KIND_RESOURCES: Record<string, Resource[]> = {
   tollgate: ["tollgates"],
   tollgates: ["tollgates"],
   road: ["roadStatus", "roadSummary"],
+  // VDS locations only place the network's sections (see networkChanges)
+  vds: [],
 };
+
+/** Committed kinds the data API learns the road network from (its REBUILD_KINDS). */
+export const NETWORK_KINDS: ReadonlySet<string> = new Set(["road", "tollgates", "vds"]);
+
+/** Whether an SSE event may have moved the learned network (/api/network, /api/network/sections). */
+export function networkChanges(eventName: string, data: unknown): boolean {
+  if (eventName !== "commit") return false;
+  const kind = typeof data === "object" && data !== null ? (data as { kind?: unknown }).kind : undefined;
+  return typeof kind === "string" && NETWORK_KINDS.has(kind);
+}
 
 /**
  * Resources to refetch for an SSE event. A commit refreshes its kind's endpoints plus the HA

@@ -57,7 +57,9 @@ export const DashboardTab = memo(function DashboardTab({
   const loading = (v: unknown) => (v === null ? "…" : undefined);
 
   return (
-    <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 lg:grid-cols-12 lg:grid-rows-[auto_minmax(0,1fr)]">
+    // One column below lg: rows as tall as their cards (the tab scrolls), never squeezed into
+    // the tab's height with the cards' contents spilling over the next ones.
+    <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 max-lg:auto-rows-max lg:grid-cols-12 lg:grid-rows-[auto_minmax(0,1fr)]">
       <div className="grid grid-cols-2 gap-3 md:grid-cols-3 lg:col-span-12 xl:grid-cols-5">
         <KpiCard
           name="incidents"
@@ -148,7 +150,7 @@ export const DashboardTab = memo(function DashboardTab({
         </Card>
         <Card
           title={t("notices")}
-          className="max-h-[240px] min-h-[120px] shrink-0"
+          className="max-h-[240px] min-h-[120px] flex-1"
           right={<NoticeCount notices={notices} />}
           testId="dashboard-notices"
         >

@@ -70,7 +70,7 @@ export const IncidentsTab = memo(function IncidentsTab({
   const set = (patch: Partial<IncidentFilter>) => setFilter((f) => ({ ...f, ...patch }));
 
   return (
-    <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 lg:grid-cols-[minmax(0,1.5fr)_minmax(380px,1fr)]">
+    <div className="grid h-full min-h-0 grid-cols-1 gap-3 overflow-y-auto p-3 max-lg:auto-rows-max lg:grid-cols-[minmax(0,1.5fr)_minmax(380px,1fr)]">
       <div className="flex min-h-0 flex-col gap-3">
         <Card className="min-h-[420px] flex-1" title={t("tabAccidents")} right={<Legend />}>
           <div className="min-h-[360px] flex-1 overflow-hidden rounded-lg">

@@ -4,7 +4,7 @@ import { forwardRef, useEffect, useMemo, type ReactNode } from "react";
 import { MapContainer, Pane, Polygon, Polyline, TileLayer, useMap } from "react-leaflet";
 import type { Map as LeafletMap } from "leaflet";
 import type { NetworkCollection, OutlineCollection } from "../../api/types";
-import { KOREA_CENTER, LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, lineLatLngs } from "../../lib/geo";
+import { KOREA_CENTER, LAT_MAX, LAT_MIN, LON_MAX, LON_MIN, lineLatLngs, memoLine } from "../../lib/geo";
 
 const TILE_URL: string = (import.meta.env.VITE_TILE_URL as string | undefined) ?? "";
 const TILE_ATTRIBUTION: string = (import.meta.env.VITE_TILE_ATTRIBUTION as string | undefined) ?? "";
@@ -122,7 +122,7 @@ function Network({ network, faint }: { network: NetworkCollection | null; faint:
     const out: { key: string; pts: [number, number][] }[] = [];
     (network?.features ?? []).forEach((f, i) => {
       if (f.geometry.type !== "LineString") return;
-      const pts = lineLatLngs(f.geometry.coordinates);
+      const pts = memoLine(f.geometry.coordinates);
       if (pts.length >= 2) out.push({ key: `${String(f.properties?.routeNo ?? "")}-${i}`, pts });
     });
     return out;

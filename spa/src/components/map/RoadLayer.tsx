@@ -1,7 +1,7 @@
 import { useMemo } from "react";
 import { Polyline, Popup } from "react-leaflet";
 import { GRADE_COLORS } from "../../lib/colors";
-import { lineLatLngs, offsetLine } from "../../lib/geo";
+import { memoLine } from "../../lib/geo";
 import type { JoinedSection } from "../../lib/road";
 import { formatKstTime } from "../../lib/time";
 import { useI18n, type DictKey } from "../../i18n";
@@ -22,10 +22,7 @@ export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) 
       sections
         .map((s) => ({
           s,
-          pts: offsetLine(
-            lineLatLngs(s.coordinates),
-            s.direction === "S" ? OFFSET_M : s.direction === "E" ? OFFSET_M : 0,
-          ),
+          pts: memoLine(s.coordinates, s.direction === "S" ? OFFSET_M : s.direction === "E" ? OFFSET_M : 0),
         }))
         .filter((x) => x.pts.length >= 2)
         // draw worse grades last (on top)
