@@ -32,6 +32,7 @@ from tests.integration.test_data_api import (
     start_api,
     stop_api,
 )
+from tests.support.shared import KEC_REAL
 from trafficha.kst import KST, now_kst
 from trafficha.models.domain import Accident, category_of, is_closing
 from trafficha.models.stream import AccidentBatch
@@ -52,7 +53,7 @@ from trafficha.topology.servers import MariaDBServer, RedisServer
 
 pytestmark = pytest.mark.integration
 
-RECORDING = Path(__file__).parents[3] / "shared" / "kec-real" / "realTimeSms.json"
+RECORDING = KEC_REAL / "realTimeSms.json"
 # The recording was captured on 2026-09-24; polls in these tests run that afternoon.
 POLL = datetime(2026, 9, 24, 15, 0, tzinfo=KST)
 INTERVAL = timedelta(seconds=10)

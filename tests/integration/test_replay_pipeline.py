@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 
 from tests.conftest import Database
 from tests.support.services import Services
+from tests.support.shared import KEC_REAL
 from tests.support.wait import eventually
 from trafficha.config import env_name
 from trafficha.datasets.registry import DATASETS
@@ -30,7 +31,6 @@ from trafficha.topology.servers import RedisServer
 
 pytestmark = pytest.mark.integration
 
-KEC_REAL = Path(__file__).resolve().parents[2].parent / "shared" / "kec-real"
 # One recording per dataset, by the simulator's replay naming (<kind>.json). trafficAll is the
 # unit-less sibling of trafficIc: replayed as the tollgate feed, its rows have no unitCode.
 RECORDINGS = {

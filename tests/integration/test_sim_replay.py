@@ -26,6 +26,7 @@ import msgspec
 import pytest
 from litestar.testing import TestClient
 
+from tests.support.shared import KEC_REAL
 from tests.support.simulator import set_fault, simulator_process
 from trafficha import cli
 from trafficha.apps.simulator import ENDPOINTS, create_app
@@ -47,7 +48,6 @@ from trafficha.sim.replay import RecordingError, file_names, load_dir, recording
 
 pytestmark = pytest.mark.integration
 
-KEC_REAL = Path(__file__).parents[3] / "shared" / "kec-real"
 # A made-up KEC key the simulator accepts; it must never reach a file or a log.
 FAKE_KEY = "7305918264"
 KEYS = f"test,{FAKE_KEY}"

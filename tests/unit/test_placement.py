@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from tests.support.shared import KEC_REAL
 from trafficha import cli
 from trafficha.apps.data_api.geo import LearnedNetwork, NetworkGeoJson
 from trafficha.apps.data_api.models import NetworkCheck, SectionCollection
@@ -55,7 +56,6 @@ from trafficha.reference.placement import (
 from trafficha.sim.world import TrafficWorld
 
 ROOT = Path(__file__).resolve().parents[2]
-KEC_REAL = ROOT.parent / "shared" / "kec-real"
 FIXTURES = ROOT / "tests" / "fixtures" / "kec"
 SAMPLE_ROUTES = ("0010", "1000")
 

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.shared import KEC_REAL
 from trafficha.datasets.registry import ACCIDENTS, ROAD_STATUS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
 from trafficha.datasets.spec import Feed
 from trafficha.errors import ProviderAuthError, ProviderPayloadError
@@ -54,7 +55,6 @@ from trafficha.sim.wire import (
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "kec"
-KEC_REAL = Path(__file__).parents[3] / "shared" / "kec-real"
 SEED = 7
 WORLD = TrafficWorld(SEED)  # module-wide: hypothesis examples share its caches, not its answers
 EPOCH = datetime(2026, 1, 1, tzinfo=KST)
