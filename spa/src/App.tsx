@@ -84,6 +84,8 @@ export function App() {
         <Header
           ha={data.ha}
           connection={data.connection}
+          failures={data.failures}
+          clockOffsetMs={data.clockOffsetMs}
           lastUpdate={data.lastUpdate}
           onToggleLang={toggleLang}
           haOpen={haOpen}
@@ -109,7 +111,7 @@ export function App() {
           </div>
           {Object.keys(data.errors).length > 0 ? (
             <span
-              className="ml-auto self-center text-xs text-amber-300"
+              className="ml-auto hidden min-w-0 self-center truncate text-xs text-amber-300 md:block"
               data-testid="fetch-errors"
               title={Object.values(data.errors).join("\n")}
             >

@@ -16,6 +16,19 @@ const ko = {
   connLive: "실시간 (SSE)",
   connPolling: "폴링 (5초)",
   connOffline: "오프라인",
+  connLoading: "연결 중…",
+  staleData: "데이터 지연",
+  staleMore: "외 {n}",
+  staleDetail: "{kind}: 마지막 수집 {ago} (수집 주기 {interval}의 2배 초과)",
+  requestsFailing: "요청 실패 ({n}회)",
+  failingDetail: "{resource}: 연속 {n}회 실패",
+  kindAccidents: "돌발상황",
+  kindTollgate: "요금소 교통량",
+  kindRoad: "도로 소통",
+  kindTollgates: "요금소 목록",
+  kindVds: "VDS 위치",
+  kindRoutes: "노선 목록",
+  checking: "확인 중",
   lastUpdate: "마지막 갱신",
   haPanel: "HA 상태",
   haToggleOpen: "HA 패널 열기",
@@ -130,6 +143,19 @@ const en: Dict = {
   connLive: "Live (SSE)",
   connPolling: "Polling (5 s)",
   connOffline: "Offline",
+  connLoading: "Connecting…",
+  staleData: "Data delayed",
+  staleMore: "+{n} more",
+  staleDetail: "{kind}: last collected {ago} (over twice its {interval} interval)",
+  requestsFailing: "Requests failing ({n}×)",
+  failingDetail: "{resource}: {n} failed in a row",
+  kindAccidents: "incidents",
+  kindTollgate: "tollgate volume",
+  kindRoad: "road flow",
+  kindTollgates: "tollgate list",
+  kindVds: "VDS locations",
+  kindRoutes: "route list",
+  checking: "checking",
   lastUpdate: "Last update",
   haPanel: "HA status",
   haToggleOpen: "Open HA panel",
@@ -232,6 +258,11 @@ export const DICTS: Record<Lang, Dict> = { ko, en };
 
 export function translate(lang: Lang, key: DictKey): string {
   return DICTS[lang][key];
+}
+
+/** A string with its `{name}` placeholders filled in. */
+export function fill(text: string, values: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }
 
 export interface I18n {

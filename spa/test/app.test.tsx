@@ -44,6 +44,8 @@ function liveData(): LiveData {
     sections: { type: "FeatureCollection", features: [] },
     outline: null,
     errors: {},
+    failures: {},
+    clockOffsetMs: 0,
     lastUpdate: NOW - 4000,
     servedBy: null,
     recentServers: { member1: NOW - 2000 },

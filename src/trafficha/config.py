@@ -115,6 +115,32 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_user: Annotated[str, _doc("MariaDB user.")] = "trafficuser"
     db_password: Annotated[Secret | None, _doc("MariaDB password.")] = None
     db_name: Annotated[Name, _doc("MariaDB database.")] = "trafficdb"
+    redis_max_connections: Annotated[
+        Positive,
+        _doc(
+            "Most connections one Redis client holds (every service has one; the HTTP services "
+            "also a 2-connection heartbeat client). A command waits for a free one rather than "
+            "open more; see the connection budget in docs/operations.md."
+        ),
+    ] = 16
+    redis_pool_timeout: Annotated[
+        timedelta,
+        _doc("How long a Redis command waits for a free pooled connection before it fails."),
+    ] = timedelta(seconds=5)
+    db_pool_max: Annotated[
+        Positive,
+        _doc(
+            "Most MariaDB sessions one service's pool holds (processor, data API, proxy); a "
+            "query waits for a free one rather than open more."
+        ),
+    ] = 10
+    db_pool_recycle: Annotated[
+        timedelta,
+        _doc(
+            "A pooled MariaDB session unused this long is closed (when the pool next hands one "
+            "out) instead of reused."
+        ),
+    ] = timedelta(minutes=10)
 
     # Serving.
     host: Annotated[str, _doc("Address the HTTP services bind (`0.0.0.0` in containers).")] = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -13,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, expect
+from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, Route, expect
 
 from tests.e2e.conftest import base_url, screenshot
 from tests.support.simulator import clear_faults, set_fault
@@ -340,3 +341,57 @@ def test_the_ha_panel_shows_member1_die_while_the_page_keeps_updating(
     finally:
         assert trafficha("member", "start", "member1", "--state-dir", state).returncode == 0
     expect(member1).to_have_attribute("data-alive", "true", timeout=20_000)
+
+
+# Every API request but the event stream's.
+API_BUT_EVENTS = re.compile(r"/api/(?!events)")
+
+
+def test_the_live_chip_warns_while_requests_fail_and_turns_green_again(
+    page: Page, dashboard_stack: LocalStack
+) -> None:
+    open_tab(page, dashboard_stack, "dashboard")
+    chip = page.get_by_test_id("connection-state")
+    expect(chip).to_have_attribute("data-freshness", "ok", timeout=15_000)
+    expect(chip).to_have_attribute("data-state", "live", timeout=15_000)
+
+    # The gateway's answer when no data API does; the stream stays open, so the page learns of
+    # the failures on its next refetch (a commit, or the HA status every 10 s).
+    def no_data_api(route: Route) -> None:
+        route.fulfill(status=502, content_type="application/problem+json", body="{}")
+
+    page.route(API_BUT_EVENTS, no_data_api)
+    expect(chip).to_have_attribute("data-freshness", "failing", timeout=25_000)
+    expect(chip).to_contain_text("요청 실패 (")
+    page.unroute(API_BUT_EVENTS)
+    expect(chip).to_have_attribute("data-freshness", "ok", timeout=25_000)
+    expect(chip).to_have_text("실시간 (SSE)")
+
+
+def test_the_live_chip_warns_when_a_kind_is_older_than_twice_its_interval(
+    page: Page, dashboard_stack: LocalStack
+) -> None:
+    """The HA status's last incident collection made 10 minutes old (as when no collector leads):
+    the chip names the kind; a true status again and it is green."""
+    served = api(dashboard_stack, "/api/ha/status")["collections"]
+    assert {c["kind"]: c.get("intervalSeconds") for c in served}.get("accidents") == 10, (
+        "the HA status does not give each kind's collection interval (intervalSeconds)"
+    )
+
+    def aged(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        for c in body["collections"]:
+            if c["kind"] == "accidents":
+                c["at"] = (now_kst() - timedelta(minutes=10)).isoformat()
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/ha/status", aged)
+    open_tab(page, dashboard_stack, "dashboard")
+    chip = page.get_by_test_id("connection-state")
+    expect(chip).to_have_attribute("data-freshness", "stale", timeout=15_000)
+    expect(chip).to_have_attribute("data-stale", re.compile(r"\baccidents\b"))
+    expect(chip).to_contain_text("데이터 지연 · 돌발상황 10분 전")
+    page.unroute("**/api/ha/status")
+    # the HA status is refetched at least every 10 s
+    expect(chip).to_have_attribute("data-freshness", "ok", timeout=25_000)

@@ -73,6 +73,12 @@ def test_status_reports_every_process_and_the_pipeline(stack: LocalStack) -> Non
         "member2/gateway",
     }
     assert (stack.state_dir / "stack.json").stat().st_mode & 0o077 == 0  # holds passwords
+    # Logs, the AOF and the data files: nobody else may list the state dir, nor read a log.
+    assert stack.state_dir.stat().st_mode & 0o077 == 0
+    logs = list(stack.state_dir.glob("*/*.log"))
+    assert len(logs) >= len(MEMBERS) * len(MEMBER_SERVICES)
+    assert all(log.stat().st_mode & 0o077 == 0 for log in logs), logs
+    assert "quarantined" in report  # the counts per dataset and reason (none from the simulator)
 
 
 def test_up_again_changes_nothing(stack: LocalStack) -> None:

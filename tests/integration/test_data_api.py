@@ -650,6 +650,13 @@ async def test_road_filters(
         ("/api/road/status?direction=N", "direction"),
         ("/api/road/summary?route=0010a", "route"),
         ("/api/network/sections?route=x", "route"),
+        # What Litestar alone would take: null for a number, an instant or an enum (as if
+        # absent), and a parameter given twice (the last wins).
+        ("/api/road/status?grade=null", "grade"),
+        ("/api/road/status?direction=null", "direction"),
+        ("/api/accidents/latest?since=null", "since"),
+        ("/api/road/status?route=0010&route=0500", "route"),
+        ("/api/accidents/latest?limit=5&limit=6", "limit"),
     ],
 )
 async def test_a_bad_parameter_is_a_400_problem_naming_it(
@@ -662,6 +669,13 @@ async def test_a_bad_parameter_is_a_400_problem_naming_it(
     assert answer.body["status"] == 400
     assert [p["name"] for p in answer.body["invalid-params"]] == [name]
     assert "Traceback" not in json.dumps(answer.body)
+
+
+async def test_null_is_text_where_a_parameter_is_text(
+    api: Api, http: aiohttp.ClientSession
+) -> None:
+    answer = await fetch(http, f"{api.url}/api/accidents/latest?type=null")
+    assert (answer.status, answer.body) == (200, [])  # no incident of the type "null"
 
 
 async def test_unknown_paths_are_problems_too(api: Api, http: aiohttp.ClientSession) -> None:
@@ -1066,6 +1080,7 @@ async def test_ha_status_reflects_leader_source_members_stream_and_collections(
             "records": 8,
             "source": "sim",
             "error": None,
+            "intervalSeconds": 300.0,  # ROAD_STATUS_COLLECT_INTERVAL: stale after twice that
         }
     ]
     assert body["dataVersion"] == 5  # one INCR per seeded batch
@@ -1374,3 +1389,159 @@ async def test_openapi_document_is_valid_and_complete(
     assert params["direction"]["enum"] == ["S", "E"]
     bad = paths["/api/accidents/latest"]["get"]["responses"]["400"]["content"]
     assert bad["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+# --- small answers: compression, revalidation, versioned geometry ----------------------------
+
+
+@pytest.fixture
+async def raw_http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client that sends only the Accept-Encoding a test gives and decodes nothing."""
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=30),
+        auto_decompress=False,
+        skip_auto_headers=("Accept-Encoding",),
+    ) as session:
+        yield session
+
+
+async def raw_get(
+    http: aiohttp.ClientSession, url: str, **headers: str
+) -> tuple[int, CIMultiDict[str], bytes]:
+    named = {name.replace("_", "-"): value for name, value in headers.items()}
+    async with http.get(url, headers=named) as response:
+        return response.status, CIMultiDict(response.headers), await response.read()
+
+
+def decoded(headers: CIMultiDict[str], body: bytes) -> bytes:
+    import gzip
+
+    import brotli
+
+    coding = headers.get("Content-Encoding")
+    if coding == "gzip":
+        return gzip.decompress(body)
+    if coding == "br":
+        return bytes(brotli.decompress(body))
+    assert coding is None, coding
+    return body
+
+
+async def test_answers_are_compressed_where_the_client_accepts_it(
+    api: Api, raw_http: aiohttp.ClientSession
+) -> None:
+    url = f"{api.url}/api/network"  # 50 KB (the seeded store places one section: small)
+    status, plain, identity = await raw_get(raw_http, url)
+    assert status == 200
+    assert "Content-Encoding" not in plain
+    assert plain["Content-Length"] == str(len(identity))
+    assert plain["Vary"] == "Accept-Encoding"
+    document = json.loads(identity)
+    assert document["type"] == "FeatureCollection"
+
+    for accept, coding in (
+        ("gzip", "gzip"),
+        ("br", "br"),
+        ("gzip, deflate, br", "br"),
+        ("br;q=0, gzip", "gzip"),
+        ("gzip;q=0.5, br;q=0.9", "br"),
+        ("*", "br"),
+        ("identity", None),
+        ("deflate", None),
+    ):
+        status, headers, body = await raw_get(raw_http, url, Accept_Encoding=accept)
+        assert status == 200, accept
+        assert headers.get("Content-Encoding") == coding, accept
+        assert headers["Content-Length"] == str(len(body)), accept
+        assert headers["Vary"] == "Accept-Encoding"
+        assert decoded(headers, body) == identity, accept
+        if coding is not None:
+            assert len(body) < len(identity) / 4, (coding, len(body))
+            # Each coding its own strong validator, of the same body.
+            assert headers["ETag"] == plain["ETag"][:-1] + f'-{coding}"'
+
+    # A cached data answer too, with its X-Cache.
+    status, headers, body = await raw_get(
+        raw_http, f"{api.url}/api/road/status", Accept_Encoding="gzip"
+    )
+    assert status == 200
+    assert headers["X-Cache"] in ("hit", "miss")
+    assert json.loads(decoded(headers, body)) == json.loads(
+        (await raw_get(raw_http, f"{api.url}/api/road/status"))[2]
+    )
+
+    # A small body is left alone, whatever the client accepts.
+    status, headers, body = await raw_get(raw_http, f"{api.url}/healthz", Accept_Encoding="br")
+    assert status == 200
+    assert "Content-Encoding" not in headers
+    assert json.loads(body)["service"] == "data-api"
+
+
+async def test_event_stream_is_never_compressed(api: Api, raw_http: aiohttp.ClientSession) -> None:
+    async with raw_http.get(
+        f"{api.url}/api/events", headers={"Accept-Encoding": "gzip, br"}
+    ) as response:
+        assert response.status == 200
+        assert response.content_type == "text/event-stream"
+        assert "Content-Encoding" not in response.headers
+        assert "ETag" not in response.headers
+        received = b""
+        async with asyncio.timeout(5):  # not buffered: the hello comes at once, as text
+            while b"event: hello" not in received:
+                received += await response.content.readany()
+
+
+async def test_a_matching_etag_is_a_304(api: Api, raw_http: aiohttp.ClientSession) -> None:
+    for path in ("/api/road/status", "/api/accidents/latest", "/api/network", "/api/tollgates"):
+        url = f"{api.url}{path}"
+        status, headers, body = await raw_get(raw_http, url)
+        assert status == 200
+        etag = headers["ETag"]
+        assert re.fullmatch(r'"[0-9a-f]{24}"', etag), etag
+
+        status, again, body = await raw_get(raw_http, url, If_None_Match=etag)
+        assert (status, body) == (304, b""), path
+        assert again["ETag"] == etag
+        assert again.get("Cache-Control") == headers.get("Cache-Control")
+        assert "Content-Encoding" not in again
+
+        # The compressed variant's tag, or a list naming it, or W/: the same body, a 304.
+        status, coded, _ = await raw_get(raw_http, url, Accept_Encoding="br")
+        for held in (coded["ETag"], f'"nope", {etag}', f"W/{etag}"):
+            status, again, body = await raw_get(
+                raw_http, url, Accept_Encoding="br", If_None_Match=held
+            )
+            assert (status, body) == (304, b""), (path, held)
+        status, _, body = await raw_get(raw_http, url, If_None_Match='"0000"')
+        assert status == 200
+        assert body
+
+
+async def test_geometry_is_cacheable_for_good_at_its_version(
+    api: Api, raw_http: aiohttp.ClientSession
+) -> None:
+    status, headers, _ = await raw_get(raw_http, f"{api.url}/api/network/check")
+    assert status == 200
+    version = headers["X-Network-Version"]
+    assert re.fullmatch(r"[0-9a-f]{16}", version)
+    immutable = "public, max-age=31536000, immutable"
+    for path, short in (
+        ("/api/network", "public, max-age=60"),
+        ("/api/network/sections", "public, max-age=60"),
+        ("/api/network/sections?route=0010", "public, max-age=60"),
+        ("/api/network/outline", "public, max-age=300"),
+    ):
+        joiner = "&" if "?" in path else "?"
+        _, plain, body = await raw_get(raw_http, f"{api.url}{path}")
+        assert plain["Cache-Control"] == short, path
+        assert plain["X-Network-Version"] == version
+        status, versioned, same = await raw_get(raw_http, f"{api.url}{path}{joiner}v={version}")
+        assert status == 200
+        assert versioned["Cache-Control"] == immutable, path
+        assert same == body
+        # Another version (an old build's): the current geometry, briefly cached.
+        _, other, _ = await raw_get(raw_http, f"{api.url}{path}{joiner}v=0123456789abcdef")
+        assert other["Cache-Control"] == short, path
+        assert other["X-Network-Version"] == version
+    status, _, _ = await raw_get(raw_http, f"{api.url}/api/network?v={'f' * 65}")
+    assert status == 400

@@ -109,6 +109,8 @@ WITH_PARAMETERS = (
     "/api/accidents/latest",
     "/api/road/status",
     "/api/road/summary",
+    "/api/network",  # v: the geometry's version
+    "/api/network/outline",
     "/api/network/sections",
 )
 # Every GET operation but the event stream (it never ends); a test below keeps this complete.

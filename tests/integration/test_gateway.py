@@ -577,6 +577,9 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
         '</script></head><body><div id="root">INDEX-MARKER</div></body></html>'
     )
     (build / "assets" / "index-4f9a1c.js").write_text("console.log('ASSET-MARKER');\n")
+    # Big enough to be compressed (a kilobyte or more).
+    rows = ", ".join(f'{{"id": {n}, "name": "row {n}"}}' for n in range(400))
+    (build / "assets" / "vendor-5b2e7d.js").write_text(f"export const rows = [{rows}];\n")
     (build / "favicon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     # Symlinks out of the build: resolved, they lie outside, so they are refused.
     (build / "escape.txt").symlink_to(top / "pyproject.toml")
@@ -703,3 +706,130 @@ async def test_no_build_page(
     assert missing.status == 404
     # The API is unaffected.
     assert (await get(http, f"{gateway}/api/ha/status")).status == 200
+
+
+# --- small answers --------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def raw_http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A client that sends only the Accept-Encoding a test gives and decodes nothing."""
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=30),
+        auto_decompress=False,
+        skip_auto_headers=("Accept-Encoding",),
+    ) as session:
+        yield session
+
+
+def decoded(answer: Answer) -> bytes:
+    import gzip
+
+    import brotli
+
+    coding = answer.header("Content-Encoding")
+    if coding == "gzip":
+        return gzip.decompress(answer.body)
+    if coding == "br":
+        return bytes(brotli.decompress(answer.body))
+    assert coding is None, coding
+    return answer.body
+
+
+async def test_compressed_answers_and_304s_pass_through(
+    raw_http: aiohttp.ClientSession, apis: Apis, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(apis.member1)
+    url = f"{gateway}/api/network"
+    plain = await get(raw_http, url)
+    assert plain.status == 200
+    assert plain.header("Content-Encoding") is None
+    assert plain.header("Vary") == "Accept-Encoding"
+    direct = await get(raw_http, f"{apis.member1}/api/network")
+    assert plain.body == direct.body
+    assert plain.header("ETag") == direct.header("ETag")
+
+    for accept, coding in (("gzip", "gzip"), ("br", "br"), ("gzip, deflate, br", "br")):
+        answer = await get(raw_http, url, headers={"Accept-Encoding": accept})
+        assert answer.status == 200
+        # Coded once, by the data API: never twice, and the length is the coded body's.
+        assert answer.header("Content-Encoding") == coding
+        assert answer.header("Content-Length") == str(len(answer.body))
+        assert answer.header("Vary") == "Accept-Encoding"
+        assert decoded(answer) == plain.body
+        assert answer.header("X-Served-By") == "member1/gateway, member1/data-api"
+        assert_secure(answer, html=False)
+
+    # Revalidation goes up and the 304 comes down, with its validator and caching.
+    etag = plain.header("ETag")
+    assert etag
+    coded = (await get(raw_http, url, headers={"Accept-Encoding": "br"})).header("ETag")
+    assert coded is not None
+    assert coded == etag[:-1] + '-br"'
+    cases: list[tuple[str, str | None]] = [(etag, None), (etag, "br"), (coded, "br")]
+    for held, asked in cases:
+        headers = {"If-None-Match": held} | ({"Accept-Encoding": asked} if asked else {})
+        again = await get(raw_http, url, headers=headers)
+        assert again.status == 304, (held, asked)
+        assert again.body == b""
+        assert again.header("ETag") == held
+        assert again.header("Cache-Control") == plain.header("Cache-Control")
+        assert again.header("X-Served-By-Data-Api") == "member1"
+
+    # Versioned geometry, through the gateway.
+    version = plain.header("X-Network-Version")
+    assert version
+    versioned = await get(raw_http, f"{gateway}/api/network/sections?v={version}")
+    assert versioned.header("Cache-Control") == "public, max-age=31536000, immutable"
+    assert plain.header("Cache-Control") == "public, max-age=60"
+
+
+async def test_event_stream_is_not_compressed_through_the_gateway(
+    raw_http: aiohttp.ClientSession, apis: Apis, start_gateway: Callable[..., str]
+) -> None:
+    gateway = start_gateway(apis.member1)
+    async with raw_http.get(
+        f"{gateway}/api/events", headers={"Accept-Encoding": "gzip, br"}
+    ) as response:
+        assert response.status == 200
+        assert response.content_type == "text/event-stream"
+        assert "Content-Encoding" not in response.headers
+        received = b""
+        async with asyncio.timeout(5):
+            while b"event: hello" not in received:
+                received += await response.content.readany()
+
+
+async def test_dashboard_files_are_compressed(
+    raw_http: aiohttp.ClientSession, spa_gateway: str, dist: Path
+) -> None:
+    url = f"{spa_gateway}/assets/vendor-5b2e7d.js"
+    source = (dist / "assets" / "vendor-5b2e7d.js").read_bytes()
+    plain = await get(raw_http, url)
+    assert plain.status == 200
+    assert plain.header("Content-Encoding") is None
+    assert plain.body == source
+
+    for coding in ("gzip", "br"):
+        answer = await get(raw_http, url, headers={"Accept-Encoding": coding})
+        assert answer.status == 200
+        assert answer.header("Content-Encoding") == coding
+        assert answer.header("Content-Length") == str(len(answer.body))
+        assert answer.header("Cache-Control") == "public, max-age=31536000, immutable"
+        assert answer.header("Content-Type") == "text/javascript; charset=utf-8"
+        assert decoded(answer) == source
+        assert len(answer.body) < len(source) / 4
+        assert_secure(answer, html=False)
+        # The coded file's tag revalidates it.
+        tag = answer.header("ETag")
+        assert tag
+        assert tag.endswith(f'-{coding}"')
+        again = await get(raw_http, url, headers={"Accept-Encoding": coding, "If-None-Match": tag})
+        assert again.status == 304
+        assert again.body == b""
+
+    # A small file is sent as it is.
+    small = await get(raw_http, f"{spa_gateway}/index.html", headers={"Accept-Encoding": "br"})
+    assert small.status == 200
+    assert small.header("Content-Encoding") is None
+    assert b"INDEX-MARKER" in small.body

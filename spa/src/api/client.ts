@@ -43,6 +43,8 @@ export class HttpError extends Error {
 export interface Fetched<T> {
   data: T;
   servedBy: ServedBy | null;
+  /** the response's `Date` header (the server's clock), if any */
+  date: string | null;
 }
 
 export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<Fetched<T>> {
@@ -50,7 +52,7 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<F
   const servedBy = parseServedBy(res.headers.get("X-Served-By"));
   if (!res.ok) throw new HttpError(res.status, url);
   const data = (await res.json()) as T;
-  return { data, servedBy };
+  return { data, servedBy, date: res.headers.get("Date") };
 }
 
 /** The body as text (to compare an answer with the last one before parsing it). */
@@ -58,5 +60,5 @@ export async function fetchText(url: string, signal?: AbortSignal): Promise<Fetc
   const res = await fetch(url, { signal, headers: { Accept: "application/json" } });
   const servedBy = parseServedBy(res.headers.get("X-Served-By"));
   if (!res.ok) throw new HttpError(res.status, url);
-  return { data: await res.text(), servedBy };
+  return { data: await res.text(), servedBy, date: res.headers.get("Date") };
 }

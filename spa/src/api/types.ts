@@ -395,6 +395,8 @@ export interface components {
       records: number;
       source: string | null;
       error: string | null;
+      /** @description The kind's collection interval in seconds (its setting): data older than twice this is stale. null: not known to this member. */
+      intervalSeconds?: number | null;
     };
     /** ConsumerInfo */
     ConsumerInfo: {
@@ -1024,7 +1026,10 @@ export interface operations {
   };
   ApiNetworkNetwork: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description The geometry's version (X-Network-Version): when it is the current one the answer is cacheable for a year; any other value gets the current geometry, briefly cached */
+        v?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1034,6 +1039,8 @@ export interface operations {
       /** @description Request fulfilled, document follows */
       200: {
         headers: {
+          /** @description The geometry's version: with ?v= it, /api/network, /api/network/sections and /api/network/outline are cacheable for a year (immutable) */
+          "X-Network-Version"?: string;
           /** @description <member>/data-api that answered (on every response) */
           "X-Served-By"?: string;
           [name: string]: unknown;
@@ -1042,11 +1049,23 @@ export interface operations {
           "application/json": components["schemas"]["FeatureCollection"];
         };
       };
+      /** @description A parameter is invalid (named in invalid-params) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
     };
   };
   ApiNetworkOutlineNetworkOutline: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description The geometry's version (X-Network-Version): when it is the current one the answer is cacheable for a year; any other value gets the current geometry, briefly cached */
+        v?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1056,12 +1075,23 @@ export interface operations {
       /** @description Request fulfilled, document follows */
       200: {
         headers: {
+          /** @description The geometry's version: with ?v= it, /api/network, /api/network/sections and /api/network/outline are cacheable for a year (immutable) */
+          "X-Network-Version"?: string;
           /** @description <member>/data-api that answered (on every response) */
           "X-Served-By"?: string;
           [name: string]: unknown;
         };
         content: {
           "application/json": components["schemas"]["OutlineCollection"];
+        };
+      };
+      /** @description A parameter is invalid (named in invalid-params) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
         };
       };
     };
@@ -1071,6 +1101,8 @@ export interface operations {
       query?: {
         /** @description Route number, 4 digits (0010 경부선, 0150 서해안선 …) */
         route?: string;
+        /** @description The geometry's version (X-Network-Version): when it is the current one the answer is cacheable for a year; any other value gets the current geometry, briefly cached */
+        v?: string;
       };
       header?: never;
       path?: never;
@@ -1081,6 +1113,8 @@ export interface operations {
       /** @description Request fulfilled, document follows */
       200: {
         headers: {
+          /** @description The geometry's version: with ?v= it, /api/network, /api/network/sections and /api/network/outline are cacheable for a year (immutable) */
+          "X-Network-Version"?: string;
           /** @description <member>/data-api that answered (on every response) */
           "X-Served-By"?: string;
           [name: string]: unknown;
@@ -1112,6 +1146,8 @@ export interface operations {
       /** @description Request fulfilled, document follows */
       200: {
         headers: {
+          /** @description The geometry's version: with ?v= it, /api/network, /api/network/sections and /api/network/outline are cacheable for a year (immutable) */
+          "X-Network-Version"?: string;
           /** @description <member>/data-api that answered (on every response) */
           "X-Served-By"?: string;
           [name: string]: unknown;

@@ -34,6 +34,7 @@ import {
   type HaSnapshot,
 } from "../lib/ha";
 import { asCollection, shareFeatures, type Collection } from "../lib/network";
+import { clockOffset } from "../lib/freshness";
 
 export interface LiveData {
   accidents: Incident[] | null;
@@ -48,6 +49,10 @@ export interface LiveData {
   sections: SectionCollection | null;
   outline: OutlineCollection | null;
   errors: Partial<Record<Resource, string>>;
+  /** resource -> consecutive failed requests (absent once one answers) */
+  failures: Partial<Record<Resource, number>>;
+  /** the server's clock minus the browser's (ms), from the HA status's `Date` header */
+  clockOffsetMs: number;
   lastUpdate: number | null;
   servedBy: ServedBy | null;
   /** member -> last client time it served a response (gateway or data-api) */
@@ -107,6 +112,8 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
     sections: null,
     outline: null,
     errors: {},
+    failures: {},
+    clockOffsetMs: 0,
     lastUpdate: null,
     servedBy: null,
     recentServers: {},
@@ -146,6 +153,10 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
     });
   }, []);
 
+  // Resources whose last request failed: retried at every poll tick until they answer, not
+  // only at the next commit of their kind (which may be minutes away).
+  const failed = useRef(new Set<Resource>());
+
   const fetchOne = useCallback(
     async (r: Resource) => {
       if (inflight.current.has(r)) {
@@ -154,22 +165,33 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
       }
       inflight.current.add(r);
       try {
-        const { data, servedBy } = await fetchJson<unknown>(RESOURCE_URLS[r]);
+        const { data, servedBy, date } = await fetchJson<unknown>(RESOURCE_URLS[r]);
         if (!mounted.current) return;
         lastFetchOk.current = true;
+        failed.current.delete(r);
         noteServedBy(servedBy);
         const value = normalise(r, data);
+        const now = Date.now();
+        const offset = r === "ha" ? clockOffset(date, now) : null;
         setState((s) => {
           const errors = { ...s.errors };
           delete errors[r];
-          return { ...s, [r]: value, errors, lastUpdate: Date.now() };
+          const failures = r in s.failures ? { ...s.failures } : s.failures;
+          delete failures[r];
+          const clockOffsetMs = offset ?? s.clockOffsetMs;
+          return { ...s, [r]: value, errors, failures, clockOffsetMs, lastUpdate: now };
         });
         if (r === "ha") applySnapshot(() => snapshotFromStatus(value as HaStatus));
       } catch (e) {
         if (!mounted.current) return;
         lastFetchOk.current = e instanceof HttpError && e.status < 500;
+        failed.current.add(r);
         const msg = e instanceof Error ? e.message : String(e);
-        setState((s) => ({ ...s, errors: { ...s.errors, [r]: msg } }));
+        setState((s) => ({
+          ...s,
+          errors: { ...s.errors, [r]: msg },
+          failures: { ...s.failures, [r]: (s.failures[r] ?? 0) + 1 },
+        }));
       } finally {
         inflight.current.delete(r);
         updateConnection();
@@ -365,6 +387,7 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
     }, 1000);
 
     const poll = window.setInterval(() => {
+      if (sseOpen.current && failed.current.size) refetch([...failed.current]);
       if (!sseOpen.current) {
         refetch(ALL_RESOURCES);
         // no commit events to go by: the network now and then

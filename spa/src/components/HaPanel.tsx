@@ -130,13 +130,16 @@ export const HaPanel = memo(function HaPanel({
       <Section title={t("members")}>
         <div className="grid grid-cols-2 gap-2">
           {memberNames.map((m) => {
-            const health = snapshot ? memberHealth(snapshot, m) : "unknown";
+            // no status yet: loading, not down
+            const health = snapshot ? memberHealth(snapshot, m) : "loading";
             const alive = health === "alive";
             const border = alive
               ? "border-emerald-500/70"
-              : health === "down" || health === "unknown"
-                ? "border-red-500/70"
-                : "border-amber-400/70";
+              : health === "loading"
+                ? "border-slate-600"
+                : health === "down" || health === "unknown"
+                  ? "border-red-500/70"
+                  : "border-amber-400/70";
             return (
               <div
                 key={m}
@@ -148,9 +151,15 @@ export const HaPanel = memo(function HaPanel({
                 <div className="mb-1 flex items-center justify-between">
                   <strong className="text-white">{m}</strong>
                   <span
-                    className={`text-xs font-bold ${alive ? "text-emerald-300" : health === "partial" ? "text-amber-300" : "text-red-400"}`}
+                    className={`text-xs font-bold ${alive ? "text-emerald-300" : health === "loading" ? "text-slate-400" : health === "partial" ? "text-amber-300" : "text-red-400"}`}
                   >
-                    {alive ? t("alive") : health === "partial" ? t("partial") : t("down")}
+                    {alive
+                      ? t("alive")
+                      : health === "loading"
+                        ? t("checking")
+                        : health === "partial"
+                          ? t("partial")
+                          : t("down")}
                   </span>
                 </div>
                 <ul className="space-y-0.5">
@@ -165,7 +174,9 @@ export const HaPanel = memo(function HaPanel({
                         data-testid={`ha-service-${m}-${s}`}
                         data-alive={ok ? "true" : "false"}
                       >
-                        <span className={`h-2 w-2 shrink-0 rounded-full ${ok ? "bg-emerald-400" : "bg-red-500"}`} />
+                        <span
+                          className={`h-2 w-2 shrink-0 rounded-full ${ok ? "bg-emerald-400" : snapshot ? "bg-red-500" : "bg-slate-600"}`}
+                        />
                         <span className="text-slate-200">{s}</span>
                         {leaderMember === m && s === "collector" ? (
                           <span

@@ -1,9 +1,10 @@
 import { memo } from "react";
-import type { ConnectionState } from "../lib/live";
+import type { ConnectionState, Resource } from "../lib/live";
 import type { HaStatus } from "../api/types";
 import { formatKstTime } from "../lib/time";
-import { useI18n, type DictKey } from "../i18n";
+import { useI18n } from "../i18n";
 import { Ago } from "./Ago";
+import { LiveChip } from "./LiveChip";
 
 /** Our own K-PaaS badge, drawn inline (no external logo file). */
 export function KPaasBadge() {
@@ -23,16 +24,13 @@ export function KPaasBadge() {
   );
 }
 
-const CONN_KEY: Record<ConnectionState, DictKey> = { live: "connLive", polling: "connPolling", offline: "connOffline" };
-const CONN_COLOR: Record<ConnectionState, string> = {
-  live: "bg-emerald-500",
-  polling: "bg-amber-400",
-  offline: "bg-red-500",
-};
+const NO_FAILURES: Partial<Record<Resource, number>> = {};
 
 export const Header = memo(function Header({
   ha,
   connection,
+  failures = NO_FAILURES,
+  clockOffsetMs = 0,
   lastUpdate,
   onToggleLang,
   haOpen,
@@ -40,6 +38,8 @@ export const Header = memo(function Header({
 }: {
   ha: HaStatus | null;
   connection: ConnectionState;
+  failures?: Partial<Record<Resource, number>>;
+  clockOffsetMs?: number;
   lastUpdate: number | null;
   onToggleLang: () => void;
   haOpen: boolean;
@@ -72,17 +72,13 @@ export const Header = memo(function Header({
             </span>
           ) : null}
         </span>
-        <span
-          className="inline-flex items-center gap-1.5 rounded-md border border-slate-700 bg-slate-800 px-2 py-1"
-          data-testid="connection-state"
-          data-state={connection}
-          role="status"
-        >
-          <span
-            className={`h-2.5 w-2.5 rounded-full ${CONN_COLOR[connection]} ${connection === "live" ? "animate-pulse" : ""}`}
-          />
-          {t(CONN_KEY[connection])}
-        </span>
+        <LiveChip
+          connection={connection}
+          failures={failures}
+          collections={ha?.collections}
+          clockOffsetMs={clockOffsetMs}
+          loaded={lastUpdate !== null}
+        />
         <span
           className="rounded-md border border-slate-700 bg-slate-800 px-2 py-1 tabular-nums"
           data-testid="last-update"

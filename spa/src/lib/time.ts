@@ -70,3 +70,17 @@ export function kstHourKey(v: string | number | Date | null | undefined): string
   const kst = new Date(d.getTime() + 9 * 3600_000);
   return kst.toISOString().slice(0, 13);
 }
+
+/** A length of time, rounded to its largest unit: "10초" / "10 s", "5분" / "5 min", "1일" / "1 d". */
+export function formatDuration(seconds: number, lang: Lang): string {
+  const s = Math.max(0, Math.round(seconds));
+  const [n, ko, en] =
+    s < 60
+      ? [s, "초", "s"]
+      : s < 3600
+        ? [Math.round(s / 60), "분", "min"]
+        : s < 86400
+          ? [Math.round(s / 3600), "시간", "h"]
+          : [Math.round(s / 86400), "일", "d"];
+  return lang === "ko" ? `${n}${ko}` : `${n} ${en}`;
+}

@@ -15,6 +15,9 @@ The kit wires, once for every app, what each used to wire itself:
   :func:`~trafficha.services.health.run_checks`). Without ``ready`` the app has nothing to wait
   for: ``/readyz`` answers the liveness body;
 - ``GET /metrics``, when the app gives ``metrics(state)`` (Prometheus text, :mod:`.metrics`);
+- **small answers** (:mod:`.compression`): on every GET, a strong ``ETag`` and ``304`` for a
+  matching ``If-None-Match``, and gzip or brotli bodies where ``Accept-Encoding`` allows
+  (never for an event stream, nor a body under a kilobyte);
 - **who answered**: ``X-Served-By: <member>/<name>`` on every response, 404s and problems
   included (and documented in the OpenAPI schema when the app publishes one);
 - **errors**: every error is an RFC 9457 problem document (:mod:`.problems`), a 500 naming the
@@ -68,6 +71,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import BeforeMessageSendHookHandler, ControllerRouterHandler, Message, Scope
 
+from trafficha.apps.compression import compressing
 from trafficha.apps.metrics import METRICS_MEDIA
 from trafficha.apps.problems import PROBLEM_MEDIA, Problem, exception_handlers, problem
 from trafficha.services.health import Health, Readiness
@@ -208,6 +212,7 @@ def build_app(
         route_handlers=handlers,
         state=State({**(state or {}), _KIT: kit}),
         lifespan=[_lifespan],
+        middleware=[compressing],
         before_send=[partial(_served_by, served_by), *before_send],
         response_headers=[
             ResponseHeader(

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 import uvicorn
 
 from trafficha.config import Settings
-from trafficha.connections import redis_client, stream_keys
+from trafficha.connections import HEARTBEAT_MAX_CONNECTIONS, redis_client, stream_keys
 from trafficha.datasets.registry import DATASETS
 from trafficha.providers.factory import build_provider
 from trafficha.services.collector import Collector
@@ -139,6 +139,8 @@ async def serve_app(app: Any, settings: Settings, *, heartbeat: str | None = Non
         access_log=False,
         loop="uvloop",
         http="httptools",
+        # No "server: uvicorn": what runs behind a port is nobody's business.
+        server_header=False,
         # Open event streams never end by themselves: don't wait on them at shutdown.
         timeout_graceful_shutdown=2,
     )
@@ -146,7 +148,7 @@ async def serve_app(app: Any, settings: Settings, *, heartbeat: str | None = Non
     if heartbeat is None:
         await server.serve()
         return
-    redis = redis_client(settings)
+    redis = redis_client(settings, max_connections=HEARTBEAT_MAX_CONNECTIONS)
     try:
         async with heartbeating(
             redis,

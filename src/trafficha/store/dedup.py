@@ -208,6 +208,10 @@ class DedupStore:
     ) -> Self:
         """Connect a pool of ``minsize``..``maxsize`` sessions.
 
+        The pool never holds more than ``maxsize`` (an ``acquire`` waits for one to come back);
+        a free session unused for ``pool_recycle`` seconds is closed when the pool next hands
+        one out.
+
         Raises:
             StoreUnavailableError: the server cannot be reached.
             StoreError: the server refused (bad credentials, unknown database).
@@ -230,8 +234,13 @@ class DedupStore:
         return cls(pool)
 
     @classmethod
-    async def from_settings(cls, settings: Settings, *, minsize: int = 1, maxsize: int = 5) -> Self:
+    async def from_settings(
+        cls, settings: Settings, *, minsize: int = 1, maxsize: int | None = None
+    ) -> Self:
         """Open the store that ``DB_HOST``, ``DB_USER``, ``DB_PASSWORD`` and ``DB_NAME`` name.
+
+        Its pool holds at most ``maxsize`` (``DB_POOL_MAX`` by default) sessions, recycled after
+        ``DB_POOL_RECYCLE``.
 
         Raises the same errors as :meth:`open`.
         """
@@ -244,7 +253,8 @@ class DedupStore:
             password,
             settings.db_name,
             minsize=minsize,
-            maxsize=maxsize,
+            maxsize=maxsize or settings.db_pool_max,
+            pool_recycle=max(1, int(settings.db_pool_recycle.total_seconds())),
         )
 
     @property

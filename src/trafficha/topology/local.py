@@ -32,7 +32,7 @@ from trafficha.config import Settings, env_name, load_settings
 from trafficha.connections import stream_keys
 from trafficha.datasets.registry import DATASETS
 from trafficha.streams.keys import StreamKeys
-from trafficha.topology.ingress import Backend, haproxy_config
+from trafficha.topology.ingress import Backend, haproxy_config, write_error_files
 from trafficha.topology.processes import (
     ManagedProcess,
     ProcessError,
@@ -228,6 +228,8 @@ class LocalStack:
 
     def _save_layout(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        # Logs, the AOF and the data files are the operator's: nobody else may even list them.
+        self.state_dir.chmod(0o700)
         fd = os.open(self.layout_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
             out.write(msgspec.json.format(msgspec.json.encode(self.layout)))
@@ -269,7 +271,10 @@ class LocalStack:
     def _write_ingress_config(self) -> None:
         self.ingress_config.parent.mkdir(parents=True, exist_ok=True)
         backends = [Backend(m, self.layout.member_port(m, "gateway")) for m in MEMBERS]
-        self.ingress_config.write_text(haproxy_config(self.layout.ingress_port, backends))
+        errors = write_error_files(self.ingress_config.parent / "errors")
+        self.ingress_config.write_text(
+            haproxy_config(self.layout.ingress_port, backends, error_files=errors)
+        )
 
     def _start(self, service: Service) -> None:
         if service.process.alive():

@@ -97,7 +97,8 @@ class ManagedProcess:
         with self._locked():
             if (pid := self.pid()) is not None:
                 return pid
-            with self.log_file.open("ab") as log:
+            fd = os.open(self.log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "ab") as log:
                 self._popen = subprocess.Popen(  # noqa: S603 - argv is ours, never a shell string
                     self.argv,
                     stdin=subprocess.DEVNULL,

@@ -21,6 +21,11 @@ from trafficha.topology.processes import ManagedProcess, ProcessError, find_bina
 
 LOOPBACK = "127.0.0.1"
 
+REDIS_MAX_CLIENTS = 1024
+"""redis-server's ``maxclients``: the connection budget (docs/operations.md) stays well under it."""
+MARIADB_MAX_CONNECTIONS = 500
+"""mariadbd's ``max_connections`` (it keeps one more for a SUPER account such as root)."""
+
 
 class RedisServer:
     """A redis-server with AOF on (nothing acknowledged is lost on restart) and noeviction."""
@@ -45,6 +50,8 @@ class RedisServer:
             "",
             "--maxmemory-policy",
             "noeviction",
+            "--maxclients",
+            str(REDIS_MAX_CLIENTS),
             "--protected-mode",
             "no",
             "--daemonize",
@@ -101,7 +108,7 @@ class MariaDBServer:
                 # Interleaved auto-increment: concurrent multi-row upserts don't serialise on a
                 # table lock (safe: no statement-based binlog).
                 "--innodb-autoinc-lock-mode=2",
-                "--max-connections=500",
+                f"--max-connections={MARIADB_MAX_CONNECTIONS}",
                 "--character-set-server=utf8mb4",
                 "--collation-server=utf8mb4_unicode_ci",
                 "--sql-mode=STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION",

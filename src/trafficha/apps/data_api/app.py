@@ -28,11 +28,12 @@ from __future__ import annotations
 
 from contextlib import AsyncExitStack
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 
 from trafficha._version import __version__
+from trafficha.apps.data_api.params import strict_query
 from trafficha.apps.data_api.routes import ROUTES
 from trafficha.apps.data_api.service import SERVICE, STATE_KEY, DataApi, data_api
 from trafficha.apps.kit import build_app
@@ -62,7 +63,8 @@ def create_app(settings: Settings) -> Litestar:
         SERVICE,
         member=settings.member_name,
         label="data API",
-        route_handlers=ROUTES,
+        # One router for every route, so that each query is checked strictly before its handler.
+        route_handlers=[Router("/", route_handlers=ROUTES, before_request=strict_query)],
         state={STATE_KEY: api},
         open=_open,
         ready=_ready,

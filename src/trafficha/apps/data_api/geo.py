@@ -15,6 +15,7 @@ Positions are ``[longitude, latitude]``, as GeoJSON orders them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -128,8 +129,19 @@ class NetworkGeoJson:
 
     def encode_all(self) -> NetworkGeoJson:
         """Encode every answer now (in a worker thread: off the event loop); returns self."""
-        _ = self.routes, self._sections, self.check, self.outline
+        _ = self.routes, self._sections, self.check, self.outline, self.version
         return self
+
+    @cached_property
+    def version(self) -> str:
+        """The geometry's version: a hash of the routes, sections and outline served (not of
+        the check, which carries the build time), so an identical rebuild, or another member's
+        build of the same inputs, keeps it; ``?v=`` URLs with it may be cached for good."""
+        digest = hashlib.blake2b(digest_size=8)
+        for part in (self.routes, *self._sections.values(), self.outline):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        return digest.hexdigest()
 
     @cached_property
     def routes(self) -> bytes:

@@ -18,12 +18,14 @@ from trafficha.apps.data_api.models import (
     ServiceView,
     SourceView,
 )
+from trafficha.config import Settings
+from trafficha.datasets.registry import by_kind
 from trafficha.kst import now_kst
 from trafficha.providers.modes import SourceState
 from trafficha.services.hastatus import HaState
 from trafficha.services.heartbeat import Heartbeat
 
-__all__ = ["alive_and_down", "ha_status", "hello", "members", "source_view"]
+__all__ = ["alive_and_down", "ha_status", "hello", "interval_seconds", "members", "source_view"]
 
 
 def source_view(state: SourceState | None) -> SourceView | None:
@@ -66,8 +68,20 @@ def alive_and_down(beats: Iterable[Heartbeat]) -> tuple[list[str], list[str]]:
     return alive, down
 
 
-def ha_status(state: HaState, served_by: str) -> HaStatus:
-    """The body of ``/api/ha/status``: leader, source, members, stream and collections."""
+def interval_seconds(kind: str, settings: Settings | None) -> float | None:
+    """The collection interval of a kind in seconds, from the settings (``None``: unknown)."""
+    if settings is None:
+        return None
+    try:
+        dataset = by_kind(kind)
+    except KeyError:
+        return None
+    return dataset.interval(settings).total_seconds()
+
+
+def ha_status(state: HaState, served_by: str, settings: Settings | None = None) -> HaStatus:
+    """The body of ``/api/ha/status``: leader, source, members, stream and collections (with
+    each kind's collection interval when ``settings`` are given)."""
     return HaStatus(
         served_by=served_by,
         leader=state.leader,
@@ -82,6 +96,7 @@ def ha_status(state: HaState, served_by: str) -> HaStatus:
                 records=c.records,
                 source=c.source,
                 error=c.error,
+                interval_seconds=interval_seconds(c.kind, settings),
             )
             for c in state.collections
         ],

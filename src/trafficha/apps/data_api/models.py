@@ -365,6 +365,13 @@ class CollectionView(_Body, frozen=True, kw_only=True):
     records: int
     source: str | None
     error: str | None
+    interval_seconds: Annotated[
+        float | None,
+        _doc(
+            "The kind's collection interval in seconds (its setting): data older than twice "
+            "this is stale. null: not known to this member."
+        ),
+    ] = None
 
 
 class HaStatus(_Body, frozen=True, kw_only=True):

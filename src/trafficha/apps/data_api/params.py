@@ -5,9 +5,16 @@ What the OpenAPI document states is what is accepted: schemathesis checks both w
 
 from __future__ import annotations
 
+import types
+import typing
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, Final, Literal
 
+from litestar import Request
+from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType
 from litestar.params import Parameter
 
@@ -23,6 +30,7 @@ __all__ = [
     "TypeParam",
     "Until",
     "instant",
+    "strict_query",
 ]
 
 # The instants MariaDB's DATETIME can hold, with a day to spare for any offset.
@@ -116,3 +124,38 @@ def instant(value: datetime | None) -> datetime | None:
     except OverflowError:  # beyond year 1 or 9999 once shifted to UTC
         utc = EARLIEST if value.year < 5000 else LATEST
     return min(max(utc, EARLIEST), LATEST).astimezone(KST)
+
+
+def _is_text(hint: Any) -> bool:
+    """Whether a parameter's type takes any text (``str | None``): "null" is then a value."""
+    union = isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+    return any(a is str for a in (typing.get_args(hint) if union else (hint,)))
+
+
+@cache
+def _not_text(fn: Callable[..., Any]) -> frozenset[str]:
+    """The parameters of a handler whose type is not text (numbers, instants, enums)."""
+    hints = typing.get_type_hints(fn)
+    return frozenset(
+        name for name, hint in hints.items() if name != "return" and not _is_text(hint)
+    )
+
+
+async def strict_query(request: Request[Any, Any, Any]) -> None:
+    """Refuse what the schema does not allow but Litestar would take: a parameter given twice
+    (Litestar keeps the last) and ``null`` for a number, an instant or an enum (Litestar reads
+    it as absent). A problem document names each, like any other bad parameter."""
+    items = list(request.query_params.multi_items())
+    invalid = [
+        {"key": name, "message": f"given {n} times; give it once"}
+        for name, n in Counter(name for name, _ in items).items()
+        if n > 1
+    ]
+    not_text = _not_text(request.route_handler.fn)
+    invalid += [
+        {"key": name, "message": "null is not a value; leave the parameter out"}
+        for name, value in items
+        if value == "null" and name in not_text
+    ]
+    if invalid:
+        raise ValidationException(detail="invalid query parameters", extra=invalid)

@@ -4,14 +4,17 @@ state (``/healthz``, ``/readyz`` and ``/metrics`` come from :mod:`trafficha.apps
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import Annotated, Final
 
 from litestar import Response, get
 from litestar.datastructures import ResponseHeader, State
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIType
+from litestar.params import Parameter
 from litestar.response import Stream
 from redis.exceptions import RedisError
 
+from trafficha.apps.data_api.geo import NetworkGeoJson
 from trafficha.apps.data_api.models import (
     AccidentItem,
     AccidentStatsBody,
@@ -81,8 +84,43 @@ _CACHE_HEADER: Final = [
         description="hit (cached for the current data version), miss, or stale (MariaDB failed)",
     ),
 ]
-_NETWORK_HEADERS: Final = {"Cache-Control": NETWORK_CACHE_CONTROL}
 _LEARNED_HEADERS: Final = {"Cache-Control": LEARNED_CACHE_CONTROL}
+# A versioned geometry URL (?v= the current version) names bytes that never change.
+IMMUTABLE_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
+NETWORK_VERSION_HEADER: Final = "X-Network-Version"
+_VERSION_HEADER: Final = [
+    ResponseHeader(
+        name=NETWORK_VERSION_HEADER,
+        value="3f9c0a1b2d4e6f70",
+        documentation_only=True,
+        description=(
+            "The geometry's version: with ?v= it, /api/network, /api/network/sections and "
+            "/api/network/outline are cacheable for a year (immutable)"
+        ),
+    ),
+]
+_VERSION_MAX: Final = 64
+NetworkVersion = Annotated[
+    str | None,
+    Parameter(
+        description=(
+            "The geometry's version (X-Network-Version): when it is the current one the answer "
+            "is cacheable for a year; any other value gets the current geometry, briefly cached"
+        ),
+        max_length=_VERSION_MAX,
+        # Documented whole, as params.py does: a query value is never null.
+        schema_extra={"oneOf": None, "type": OpenAPIType.STRING, "maxLength": _VERSION_MAX},
+    ),
+]
+
+
+def _geometry(geo: NetworkGeoJson, v: str | None, cache_control: str) -> dict[str, str]:
+    """The headers of a geometry answer: its version, and a year's caching when ``v`` is it."""
+    current = geo.version
+    return {
+        NETWORK_VERSION_HEADER: current,
+        "Cache-Control": IMMUTABLE_CACHE_CONTROL if v == current else cache_control,
+    }
 
 
 @get(
@@ -223,9 +261,12 @@ async def tollgates(state: State) -> Response[list[TollgateItem]]:
         "placed points), then one Point per waypoint of the built-in network."
     ),
     tags=["network"],
+    response_headers=_VERSION_HEADER,
+    responses={400: _BAD_PARAMS},
 )
-async def network(state: State) -> Response[FeatureCollection]:
-    return json_response(data_api(state).geo.routes, _LEARNED_HEADERS)
+async def network(state: State, v: NetworkVersion = None) -> Response[FeatureCollection]:
+    geo = data_api(state).geo
+    return json_response(geo.routes, _geometry(geo, v, LEARNED_CACHE_CONTROL))
 
 
 @get(
@@ -236,9 +277,12 @@ async def network(state: State) -> Response[FeatureCollection]:
         "Jeju and other large islands), coarse to a few km: a backdrop for the network."
     ),
     tags=["network"],
+    response_headers=_VERSION_HEADER,
+    responses={400: _BAD_PARAMS},
 )
-async def network_outline(state: State) -> Response[OutlineCollection]:
-    return json_response(data_api(state).geo.outline, _NETWORK_HEADERS)
+async def network_outline(state: State, v: NetworkVersion = None) -> Response[OutlineCollection]:
+    geo = data_api(state).geo
+    return json_response(geo.outline, _geometry(geo, v, NETWORK_CACHE_CONTROL))
 
 
 @get(
@@ -250,10 +294,14 @@ async def network_outline(state: State) -> Response[OutlineCollection]:
         "conzoneId joins /api/road/status."
     ),
     tags=["network"],
+    response_headers=_VERSION_HEADER,
     responses={400: _BAD_PARAMS},
 )
-async def network_sections(state: State, route: RouteParam = None) -> Response[SectionCollection]:
-    return json_response(data_api(state).geo.sections(route), _LEARNED_HEADERS)
+async def network_sections(
+    state: State, route: RouteParam = None, v: NetworkVersion = None
+) -> Response[SectionCollection]:
+    geo = data_api(state).geo
+    return json_response(geo.sections(route), _geometry(geo, v, LEARNED_CACHE_CONTROL))
 
 
 @get(
@@ -264,9 +312,11 @@ async def network_sections(state: State, route: RouteParam = None) -> Response[S
         "conzone that could not be placed, with the reason; those are never drawn."
     ),
     tags=["network"],
+    response_headers=_VERSION_HEADER,
 )
 async def network_check(state: State) -> Response[NetworkCheck]:
-    return json_response(data_api(state).geo.check, _LEARNED_HEADERS)
+    geo = data_api(state).geo
+    return json_response(geo.check, {**_LEARNED_HEADERS, NETWORK_VERSION_HEADER: geo.version})
 
 
 @get(

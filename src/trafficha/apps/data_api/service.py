@@ -119,7 +119,7 @@ class DataApi:
         """Create the pool (connecting lazily: the API starts while MariaDB is down), the Redis
         client and the event hub, each closed by ``resources`` in reverse order. (The runner
         beats the service's heartbeat.)"""
-        self._store = await DedupStore.from_settings(self.settings, minsize=0, maxsize=10)
+        self._store = await DedupStore.from_settings(self.settings, minsize=0)
         resources.push_async_callback(self._store.close)
         self._redis = redis_client(self.settings)
         resources.push_async_callback(self._redis.aclose)
@@ -225,7 +225,7 @@ class DataApi:
     async def ha_status(self) -> bytes:
         async with asyncio.timeout(REDIS_TIMEOUT):
             state = await read_ha_state(self.redis, self.keys)
-        return convert.encode(ha_status(state, self.served_by))
+        return convert.encode(ha_status(state, self.served_by, self.settings))
 
 
 def data_api(state: State) -> DataApi:

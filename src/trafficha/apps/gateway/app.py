@@ -3,8 +3,10 @@
 Its routes (``/healthz``, ``/readyz``, ``/metrics``), lifespan, ``X-Served-By`` and problem
 documents come from the app kit (:mod:`trafficha.apps.kit`) like every app's. The documented
 exception is the raw ASGI fast path (:class:`_GatewayApp`): forwarded requests and dashboard
-files skip Litestar, so :meth:`Gateway.serve` decorates their answers and turns their errors
-into the same problem documents itself.
+files skip Litestar, so :meth:`Gateway.serve` decorates their answers, compresses the
+dashboard's files (:func:`~trafficha.apps.compression.representing`, as the kit does for every
+route) and turns their errors into the same problem documents itself. Forwarded answers are not
+recoded: the data API compressed them for the client's ``Accept-Encoding``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, TooManyRequestsException
 from litestar.types import Message, Receive, Scope, Send
 
+from trafficha.apps.compression import representing
 from trafficha.apps.gateway.forward import Forwarder
 from trafficha.apps.gateway.metrics import GatewayMetrics
 from trafficha.apps.gateway.ratelimit import TokenBuckets, client_address
@@ -116,9 +119,12 @@ class Gateway:
             raise NotFoundException(detail="no such path")
         self._limit(scope)
         if path in _FORWARDED_EXACT or path.startswith(_FORWARDED_PREFIXES):
+            # The data API's answer goes on as it is, coded as it chose for the client's
+            # Accept-Encoding (forwarded), with its ETag, Vary and 304s: no work here.
             await self.forward(scope, receive, send)
         else:
-            await self.spa(scope, send, path)
+            # Dashboard files are coded here, once per file and coding (the kit's memo).
+            await self.spa(scope, representing(scope, send), path)
 
     async def _answer_error(self, scope: Any, receive: Receive, send: Send, exc: Exception) -> None:
         """The problem document Litestar's own routes would answer for ``exc``."""

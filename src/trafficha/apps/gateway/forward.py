@@ -5,6 +5,13 @@ byte comparisons: one shared aiohttp session with keep-alive connections, no dec
 upstream's bytes and ``Content-Encoding`` go through as they are), no per-request objects beyond
 the URL and the headers.
 
+Compression and revalidation are the data API's (:mod:`trafficha.apps.compression`, in the app
+kit): the client's ``Accept-Encoding`` and ``If-None-Match`` go up, and the answer comes down as
+the data API coded it, with its ``Content-Encoding``, ``Vary``, ``ETag`` and ``Cache-Control``, a
+``304`` as a ``304``. The gateway never decodes nor recodes: the data API codes each cached
+answer once per data version, where the gateway would have to code every answer it relays
+(about 2 ms for the 133 KB sections), and the hop between them carries the small bytes too.
+
 An attempt fails on no connection, a timeout (``GATEWAY_TIMEOUT``, headers and body together), a
 broken answer or a 5xx; a GET is idempotent, so the next upstream is tried. A 5xx is relayed only
 when no upstream did better: it is the data API's own account of what went wrong. An event

@@ -11,6 +11,10 @@ Paths are confined to the build directory: dot segments are refused before this 
 path (see :func:`has_dot_segment`), and a resolved file must still lie inside the directory, so
 neither ``..``, its encodings nor a symlink can reach anything else. The build is looked up on
 each request, so one made after the gateway started is served without a restart.
+
+Text files (HTML, scripts, styles, SVG) go out gzip- or brotli-coded where the client accepts
+it: the gateway wraps this module's answers in
+:func:`~trafficha.apps.compression.representing`, which codes each file once per coding.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import Any, Final
 
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.types import Send
+
+from trafficha.apps.compression import etag_matches
 
 __all__ = ["NO_BUILD_PAGE", "SpaFiles", "default_dist_dir", "has_dot_segment"]
 
@@ -206,11 +212,11 @@ def _page_headers(body: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def _matches(scope: Any, etag: bytes) -> bool:
-    """Whether the request's ``If-None-Match`` already names this version."""
+    """Whether the request's ``If-None-Match`` already names this version (in any coding: the
+    gateway marks a compressed file's tag with its coding, ``"…-br"``)."""
     for name, value in scope["headers"]:
         if name == b"if-none-match":
-            tags = (tag.strip().removeprefix(b"W/") for tag in value.split(b","))
-            return any(tag in (etag, b"*") for tag in tags)
+            return etag_matches(value, etag)
     return False
 
 

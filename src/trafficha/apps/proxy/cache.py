@@ -126,7 +126,7 @@ class ProxyCache:
     async def open(self, resources: AsyncExitStack) -> None:
         """Connect the store (and migrate it), Redis and the upstream HTTP session, each closed
         by ``resources`` in reverse order, in-flight refreshes stopped before any of them."""
-        self._store = await DedupStore.from_settings(self.settings, maxsize=10)
+        self._store = await DedupStore.from_settings(self.settings)
         resources.push_async_callback(self._store.close)
         # Safe alongside other processes migrating at once (a named lock serializes them).
         await self._store.migrate()
