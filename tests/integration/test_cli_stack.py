@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,6 +80,13 @@ def test_status_reports_every_process_and_the_pipeline(stack: LocalStack) -> Non
     assert len(logs) >= len(MEMBERS) * len(MEMBER_SERVICES)
     assert all(log.stat().st_mode & 0o077 == 0 for log in logs), logs
     assert "quarantined" in report  # the counts per dataset and reason (none from the simulator)
+    # Through the public ingress, /api/ha/status leaves out the services' pids and ports.
+    ingress = f"http://127.0.0.1:{stack.layout.ingress_port}/api/ha/status"
+    with urllib.request.urlopen(ingress, timeout=5) as response:
+        public = json.loads(response.read())
+    served = [s for m in public["members"] for s in m["services"]]
+    assert served
+    assert {(s["pid"], s["port"]) for s in served} == {(None, None)}
 
 
 def test_up_again_changes_nothing(stack: LocalStack) -> None:

@@ -1066,6 +1066,17 @@ async def test_ha_status_reflects_leader_source_members_stream_and_collections(
     assert members["member1"]["data-api"]["alive"] is True
     assert members["member2"]["processor"]["alive"] is True
     assert members["member2"]["processor"]["pid"] == 4242
+    # What the ingress forwards carries its mark: the public view has no pids nor ports.
+    async with http.get(
+        f"{api.url}/api/ha/status", headers={"X-Trafficha-Edge": "public"}
+    ) as response:
+        public = await response.json()
+    served = [s for m in public["members"] for s in m["services"]]
+    assert {(s["pid"], s["port"]) for s in served} == {(None, None)}
+    assert {s["service"] for s in served} >= {"processor", "gateway", "data-api"}
+    again = (await fetch(http, f"{api.url}/api/ha/status")).body  # the views cache apart
+    pids = {(m["member"], s["service"]): s["pid"] for m in again["members"] for s in m["services"]}
+    assert pids["member2", "processor"] == 4242
     assert members["member2"]["gateway"]["alive"] is False
     assert body["stream"]["length"] == 3
     assert body["stream"]["pending"] == 2

@@ -636,7 +636,9 @@ export interface components {
     ServiceView: {
       service: string;
       alive: boolean;
-      pid: number;
+      /** @description null through the public ingress (internal detail) */
+      pid: number | null;
+      /** @description null through the public ingress, and for workers */
       port: number | null;
       /**
        * Format: date-time

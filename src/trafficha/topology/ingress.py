@@ -112,6 +112,9 @@ frontend ingress
     monitor-uri /ingress/healthz
     # The client's own X-Forwarded-For is not trusted: the gateways rate-limit by it.
     http-request del-header X-Forwarded-For
+    # Marks the public's requests (replacing any client's value): /api/ha/status leaves out
+    # pids and ports for them.
+    http-request set-header X-Trafficha-Edge public
     # Operators' views stay on the members' own ports.
     http-request deny deny_status 404 if {{ path /metrics }} || {{ path_beg /metrics/ }}
     http-response del-header Server

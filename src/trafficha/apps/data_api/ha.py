@@ -40,8 +40,9 @@ def source_view(state: SourceState | None) -> SourceView | None:
     )
 
 
-def members(beats: Iterable[Heartbeat]) -> list[MemberView]:
-    """Heartbeats grouped by member, both ordered by name."""
+def members(beats: Iterable[Heartbeat], *, public: bool = False) -> list[MemberView]:
+    """Heartbeats grouped by member, both ordered by name (``public``: without pids and
+    ports, which are the operators' business)."""
     now = now_kst()
     ordered = sorted(beats, key=lambda b: (b.member, b.service))
     return [
@@ -49,7 +50,11 @@ def members(beats: Iterable[Heartbeat]) -> list[MemberView]:
             member=member,
             services=[
                 ServiceView(
-                    service=b.service, alive=b.alive(now), pid=b.pid, port=b.port, last_beat=b.at
+                    service=b.service,
+                    alive=b.alive(now),
+                    pid=None if public else b.pid,
+                    port=None if public else b.port,
+                    last_beat=b.at,
                 )
                 for b in group
             ],
@@ -79,14 +84,17 @@ def interval_seconds(kind: str, settings: Settings | None) -> float | None:
     return dataset.interval(settings).total_seconds()
 
 
-def ha_status(state: HaState, served_by: str, settings: Settings | None = None) -> HaStatus:
+def ha_status(
+    state: HaState, served_by: str, settings: Settings | None = None, *, public: bool = False
+) -> HaStatus:
     """The body of ``/api/ha/status``: leader, source, members, stream and collections (with
-    each kind's collection interval when ``settings`` are given)."""
+    each kind's collection interval when ``settings`` are given; ``public``: as the ingress
+    serves it, without the services' pids and ports)."""
     return HaStatus(
         served_by=served_by,
         leader=state.leader,
         source=source_view(state.source),
-        members=members(state.heartbeats),
+        members=members(state.heartbeats, public=public),
         stream=state.stream,
         collections=[
             CollectionView(

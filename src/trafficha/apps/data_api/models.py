@@ -346,8 +346,8 @@ class SourceView(_Body, frozen=True, kw_only=True):
 class ServiceView(_Body, frozen=True, kw_only=True):
     service: str
     alive: bool
-    pid: int
-    port: int | None
+    pid: Annotated[int | None, _doc("null through the public ingress (internal detail)")]
+    port: Annotated[int | None, _doc("null through the public ingress, and for workers")]
     last_beat: Kst
 
 

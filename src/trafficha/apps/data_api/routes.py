@@ -4,9 +4,9 @@ state (``/healthz``, ``/readyz`` and ``/metrics`` come from :mod:`trafficha.apps
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader, State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType
@@ -50,6 +50,8 @@ from trafficha.apps.problems import PROBLEM_MEDIA, Problem
 
 __all__ = ["ROUTES"]
 
+# The ingress sets it on every request it forwards (replacing a client's): the public view.
+EDGE_HEADER: Final = "x-trafficha-edge"
 log = logging.getLogger(__name__)
 
 SSE: Final = "text/event-stream"
@@ -327,10 +329,14 @@ async def network_check(state: State) -> Response[NetworkCheck]:
     response_headers=_CACHE_HEADER,
     responses={503: _NO_REDIS},
 )
-async def ha_status(state: State) -> Response[HaStatus]:
+async def ha_status(state: State, request: Request[Any, Any, Any]) -> Response[HaStatus]:
     api = data_api(state)
+    # The ingress marks what it forwards (overwriting any client's mark): the public view.
+    public = request.headers.get(EDGE_HEADER) == "public"
     try:
-        body, cached = await api.ha_cache.get("ha", None, api.ha_status)
+        body, cached = await api.ha_cache.get(
+            "ha-public" if public else "ha", None, lambda: api.ha_status(public=public)
+        )
     except (RedisError, OSError, TimeoutError) as exc:
         log.warning("HA status unavailable: %s", str(exc) or type(exc).__name__)
         return problem_response(503, "Redis is unavailable")

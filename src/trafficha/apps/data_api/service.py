@@ -222,10 +222,10 @@ class DataApi:
     async def tollgates(self) -> bytes:
         return convert.encode([convert.tollgate(t) for t in await tollgate_volumes(self.store)])
 
-    async def ha_status(self) -> bytes:
+    async def ha_status(self, *, public: bool = False) -> bytes:
         async with asyncio.timeout(REDIS_TIMEOUT):
             state = await read_ha_state(self.redis, self.keys)
-        return convert.encode(ha_status(state, self.served_by, self.settings))
+        return convert.encode(ha_status(state, self.served_by, self.settings, public=public))
 
 
 def data_api(state: State) -> DataApi:

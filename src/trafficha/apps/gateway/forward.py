@@ -60,6 +60,7 @@ _FORWARDED_REQUEST: Final = frozenset(
         b"last-event-id",
         b"user-agent",
         b"x-request-id",
+        b"x-trafficha-edge",  # the ingress's mark: the data API serves the public view
     }
 )
 # Response headers not passed through: hop-by-hop ones, those the gateway's server sets itself,
