@@ -12,6 +12,7 @@ import { DICTS, I18nContext, type Lang } from "../src/i18n";
 import { chipState, clockOffset, staleKinds } from "../src/lib/freshness";
 import type { ConnectionState, Resource } from "../src/lib/live";
 import { haStatus } from "./fixtures";
+import { FakeEventSource } from "./eventSource";
 
 const NOW = Date.parse("2026-11-27T13:48:00+09:00");
 /** An ISO time `secondsAgo` before NOW, written as the server writes it (+09:00). */
@@ -184,33 +185,6 @@ describe("the HA panel before the first status", () => {
 });
 
 // --- useLiveData behind the header: failures counted per resource, cleared when one answers ------
-
-class FakeEventSource {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSED = 2;
-  static last: FakeEventSource | null = null;
-  readyState = FakeEventSource.CONNECTING;
-  onopen: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  private listeners = new Map<string, ((ev: MessageEvent) => void)[]>();
-  constructor(readonly url: string) {
-    FakeEventSource.last = this;
-  }
-  addEventListener(name: string, fn: (ev: MessageEvent) => void) {
-    this.listeners.set(name, [...(this.listeners.get(name) ?? []), fn]);
-  }
-  close() {
-    this.readyState = FakeEventSource.CLOSED;
-  }
-  open() {
-    this.readyState = FakeEventSource.OPEN;
-    this.onopen?.();
-  }
-  emit(name: string, data: unknown) {
-    for (const fn of this.listeners.get(name) ?? []) fn({ data: JSON.stringify(data) } as MessageEvent);
-  }
-}
 
 /** What the fake API does now: "ok" answers (the HA status from `ha`), "fail" answers 502. */
 let mode: "ok" | "fail" | "hang";

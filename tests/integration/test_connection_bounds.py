@@ -17,6 +17,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from tests.conftest import Database
+from tests.support.wait import eventually
 from trafficha.config import Settings
 from trafficha.connections import redis_client
 from trafficha.secrets import Secret
@@ -55,14 +56,14 @@ class Peak:
             self.highest = max(self.highest, await self._count())
 
 
-async def settle(count: Callable[[], Awaitable[int]], expected: int, within: float = 5.0) -> int:
-    """The count once it reaches ``expected`` (the servers notice a closed socket promptly),
-    or its last value after ``within`` seconds."""
-    for _ in range(int(within / 0.05)):
-        if (now := await count()) == expected:
-            return now
-        await asyncio.sleep(0.05)
-    return await count()
+def back_to(count: Callable[[], Awaitable[int]], expected: int) -> Callable[[], Awaitable[bool]]:
+    """The condition that the server's count is ``expected`` again (it notices a closed socket
+    promptly, but not at once)."""
+
+    async def check() -> bool:
+        return await count() == expected
+
+    return check
 
 
 # --- Redis ------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ async def test_a_burst_through_a_redis_client_stays_within_its_bound_and_leaves_
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]
         await client.aclose()
-    assert await settle(count, before) == before
+    await eventually(back_to(count, before), timeout=5, interval=0.05)
 
 
 async def test_connects_and_disconnects_of_many_redis_clients_leave_the_count_as_it_was(
@@ -128,7 +129,7 @@ async def test_connects_and_disconnects_of_many_redis_clients_leave_the_count_as
 
     for _ in range(3):
         await asyncio.gather(*(one_client() for _ in range(20)))
-    assert await settle(count, before) == before
+    await eventually(back_to(count, before), timeout=5, interval=0.05)
 
 
 # --- MariaDB ----------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ async def test_a_burst_through_a_store_pool_stays_within_its_bound_and_leaves_no
         assert store.pool.size <= DB_BOUND
     finally:
         await store.close()
-    assert await settle(count, before) == before
+    await eventually(back_to(count, before), timeout=5, interval=0.05)
 
 
 async def test_cancelled_queries_do_not_take_the_pool_past_its_bound(
@@ -209,4 +210,4 @@ async def test_cancelled_queries_do_not_take_the_pool_past_its_bound(
         assert peak.highest - before <= DB_BOUND
     finally:
         await store.close()
-    assert await settle(count, before) == before
+    await eventually(back_to(count, before), timeout=5, interval=0.05)

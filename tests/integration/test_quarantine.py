@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -30,21 +31,9 @@ from trafficha.topology.servers import RedisServer
 
 pytestmark = pytest.mark.integration
 
-GOOD = {
-    "stdDate": "20260919",
-    "stdHour": "1828",
-    "vdsId": "0010VDE00100",
-    "conzoneId": "0010CZE010",
-    "conzoneName": "구서IC-영락IC",
-    "routeNo": "0010",
-    "routeName": "경부선",
-    "updownTypeCode": "E",
-    "speed": "90",
-    "trafficAmout": "13",
-    "shareRatio": "0",
-    "timeAvg": "72",
-    "grade": "1",
-}
+# A well-formed road row, as the recorded answer in the fixtures has it.
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "kec" / "traffic_amount_by_realtime.json"
+GOOD: dict[str, Any] = json.loads(FIXTURE.read_bytes())["list"][0]
 
 
 def body(rows: list[dict[str, Any]]) -> bytes:

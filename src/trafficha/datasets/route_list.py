@@ -34,18 +34,17 @@ from trafficha.models.domain import Record
 from trafficha.models.quarantine import Parsed
 from trafficha.models.stream import StreamEntry
 from trafficha.providers.kec import (
+    WireValue,
     clean_text,
-    float_or_none,
+    km_or_none,
     normalize_route_no,
-    optional_text,
     parse_list,
     required_text,
+    value_text,
 )
 
 __all__ = ["ROUTE_LIST", "RouteInfo", "RouteListBatch", "RouteListWire", "parse_route_list"]
 
-# Text or a number: KEC's reference feeds send both for the same field.
-_Value = str | float | None
 # The store keeps distances as DECIMAL(10,3): anything beyond is not a distance in km.
 _MAX_KM: Final = 1_000_000.0
 
@@ -57,13 +56,13 @@ class RouteListWire(msgspec.Struct, kw_only=True, rename="camel"):
     simulator encodes its rows with it, every value a string as on KEC's other feeds.
     """
 
-    route_no: _Value = None  # the bare route number, "1"
-    route_cd: _Value = None  # 4 digits, "0010"
-    route_nm: _Value = None  # the official name, 경부선
-    stpt_dstnc: _Value = None  # 기점이정: the origin's chainage
-    edpnt_dstnc: _Value = None  # 종점이정: the end's chainage
-    tot_extns_dstne: _Value = None  # 총연장: the total length
-    use_yn: _Value = None  # Y in use, N no longer
+    route_no: WireValue = None  # the bare route number, "1"
+    route_cd: WireValue = None  # 4 digits, "0010"
+    route_nm: WireValue = None  # the official name, 경부선
+    stpt_dstnc: WireValue = None  # 기점이정: the origin's chainage
+    edpnt_dstnc: WireValue = None  # 종점이정: the end's chainage
+    tot_extns_dstne: WireValue = None  # 총연장: the total length
+    use_yn: WireValue = None  # Y in use, N no longer
 
 
 class RouteInfo(Record, frozen=True, kw_only=True):
@@ -87,15 +86,9 @@ class RouteListBatch(StreamEntry, frozen=True, kw_only=True, tag="routes"):
 # --- parsing ----------------------------------------------------------------------------------
 
 
-def _text(value: _Value) -> str | None:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a number sent as a JSON number: 1, not "1.0"
-    return None if value is None else optional_text(str(value))
-
-
-def _route_code(value: _Value) -> str | None:
+def _route_code(value: WireValue) -> str | None:
     """``routeCd``: a 4-digit code, its leading zeros restored when it came as a number."""
-    text = _text(value)
+    text = value_text(value)
     if text is None:
         return None
     if not (text.isascii() and text.isdigit()) or len(text) > 4:
@@ -108,7 +101,7 @@ def _route_no(row: RouteListWire) -> str:
     if code is not None:
         return code
     try:
-        number = normalize_route_no(_text(row.route_no))
+        number = normalize_route_no(value_text(row.route_no))
     except ValueError as exc:
         raise ValueError(f"routeNo: {exc}") from None
     if number is None:
@@ -116,11 +109,9 @@ def _route_no(row: RouteListWire) -> str:
     return number
 
 
-def _km(value: _Value, field: str) -> float | None:
-    if isinstance(value, str):
-        value = value.strip().removesuffix("km").removesuffix("KM")
+def _km(value: WireValue, field: str) -> float | None:
     try:
-        km = float_or_none(value)
+        km = km_or_none(value)
     except ValueError as exc:
         raise ValueError(f"{field}: {exc}") from None
     if km is not None and not -_MAX_KM < km < _MAX_KM:
@@ -128,7 +119,7 @@ def _km(value: _Value, field: str) -> float | None:
     return km
 
 
-def _in_use(value: _Value) -> bool | None:
+def _in_use(value: WireValue) -> bool | None:
     flag = clean_text(None if value is None else str(value)).upper()
     if not flag:
         return None
@@ -140,7 +131,7 @@ def _in_use(value: _Value) -> bool | None:
 def _route(row: RouteListWire) -> RouteInfo:
     return RouteInfo(
         route_no=_route_no(row),
-        route_name=required_text(_text(row.route_nm), "routeNm"),
+        route_name=required_text(value_text(row.route_nm), "routeNm"),
         start_km=_km(row.stpt_dstnc, "stptDstnc"),
         end_km=_km(row.edpnt_dstnc, "edpntDstnc"),
         length_km=_km(row.tot_extns_dstne, "totExtnsDstne"),

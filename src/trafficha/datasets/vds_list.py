@@ -36,19 +36,17 @@ from trafficha.models.domain import Direction, Record
 from trafficha.models.quarantine import Parsed
 from trafficha.models.stream import StreamEntry
 from trafficha.providers.kec import (
+    WireValue,
     clean_text,
-    float_or_none,
+    km_or_none,
     normalize_route_no,
-    optional_text,
     parse_list,
     required_text,
+    value_text,
 )
 from trafficha.sim.layout import detectors_of, section_infos
 
 __all__ = ["VDS_LIST", "VdsListBatch", "VdsListWire", "VdsLocation", "parse_vds_list"]
-
-# Text or a number: KEC's reference feeds send both for the same field.
-_Value = str | float | None
 
 
 class VdsListWire(msgspec.Struct, kw_only=True, rename="camel"):
@@ -58,24 +56,24 @@ class VdsListWire(msgspec.Struct, kw_only=True, rename="camel"):
     simulator encodes its rows with it, every value a string as on KEC's other feeds.
     """
 
-    vds_id: _Value = None
-    grs80x: _Value = None
-    grs80y: _Value = None
-    shift: _Value = None  # the detector's own chainage
-    vds_start_shift: _Value = None
-    vds_end_shift: _Value = None
-    route_no: _Value = None  # 4 digits
-    route_name: _Value = None
-    vds_code: _Value = None
-    vds_name: _Value = None
-    route_seq: _Value = None
-    direction_code: _Value = None  # S toward the route's origin, E toward its end
-    vds_length: _Value = None
-    roadgrade_code: _Value = None
-    roadgrade_name: _Value = None
-    equipment_belonging_code: _Value = None
-    equipment_belonging_name: _Value = None
-    cz_id: _Value = None  # the conzone the detector reports under
+    vds_id: WireValue = None
+    grs80x: WireValue = None
+    grs80y: WireValue = None
+    shift: WireValue = None  # the detector's own chainage
+    vds_start_shift: WireValue = None
+    vds_end_shift: WireValue = None
+    route_no: WireValue = None  # 4 digits
+    route_name: WireValue = None
+    vds_code: WireValue = None
+    vds_name: WireValue = None
+    route_seq: WireValue = None
+    direction_code: WireValue = None  # S toward the route's origin, E toward its end
+    vds_length: WireValue = None
+    roadgrade_code: WireValue = None
+    roadgrade_name: WireValue = None
+    equipment_belonging_code: WireValue = None
+    equipment_belonging_name: WireValue = None
+    cz_id: WireValue = None  # the conzone the detector reports under
 
 
 class VdsLocation(Record, frozen=True, kw_only=True):
@@ -100,17 +98,7 @@ class VdsListBatch(StreamEntry, frozen=True, kw_only=True, tag="vds"):
 # --- parsing ----------------------------------------------------------------------------------
 
 
-def _text(value: _Value) -> str | None:
-    return None if value is None else optional_text(str(value))
-
-
-def _km(value: _Value) -> float | None:
-    if isinstance(value, str):
-        value = value.strip().removesuffix("km").removesuffix("KM")
-    return float_or_none(value)
-
-
-def _direction(value: _Value) -> Direction:
+def _direction(value: WireValue) -> Direction:
     code = clean_text(None if value is None else str(value)).upper()
     if code == "S":
         return "S"
@@ -121,14 +109,14 @@ def _direction(value: _Value) -> Direction:
 
 def _location(row: VdsListWire) -> VdsLocation:
     return VdsLocation(
-        vds_id=required_text(_text(row.vds_id), "vdsId"),
-        conzone_id=_text(row.cz_id),
-        route_no=normalize_route_no(_text(row.route_no)),
-        route_name=_text(row.route_name),
+        vds_id=required_text(value_text(row.vds_id), "vdsId"),
+        conzone_id=value_text(row.cz_id),
+        route_no=normalize_route_no(value_text(row.route_no)),
+        route_name=value_text(row.route_name),
         direction=_direction(row.direction_code),
-        shift_km=_km(row.shift),
-        start_km=_km(row.vds_start_shift),
-        end_km=_km(row.vds_end_shift),
+        shift_km=km_or_none(row.shift),
+        start_km=km_or_none(row.vds_start_shift),
+        end_km=km_or_none(row.vds_end_shift),
     )
 
 

@@ -55,10 +55,12 @@ __all__ = [
     "ProviderError",
     "ProviderPayloadError",
     "ProviderUnavailableError",
+    "WireValue",
     "clean_text",
     "count_or_none",
     "float_or_none",
     "int_or_none",
+    "km_or_none",
     "korea_point",
     "normalize_route_no",
     "optional_text",
@@ -69,6 +71,7 @@ __all__ = [
     "parse_tollgate_traffic",
     "parse_tollgates",
     "required_text",
+    "value_text",
 ]
 
 # Latitude and longitude box of South Korea (Jeju to the DMZ, Baengnyeong to Dokdo); the
@@ -280,6 +283,25 @@ def normalize_route_no(value: str | None) -> str | None:
         raise ValueError(f"not a route number: {text!r}")
     # 4 digits are route x 10 + branch; shorter forms are the bare route number.
     return text if len(text) == 4 else f"{int(text):03d}0"
+
+
+WireValue = str | float | None
+"""A value of KEC's reference feeds (VDS list, route list): text or a number for one field."""
+
+
+def value_text(value: WireValue) -> str | None:
+    """A reference feed's value as text (None when blank): a number sent as a JSON number
+    reads as KEC would have written it (``1``, not ``1.0``)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return None if value is None else optional_text(str(value))
+
+
+def km_or_none(value: WireValue) -> float | None:
+    """A distance in km, as a number or as text with or without a ``km`` suffix."""
+    if isinstance(value, str):
+        value = value.strip().removesuffix("km").removesuffix("KM")
+    return float_or_none(value)
 
 
 def korea_point(lat: float | None, lon: float | None) -> tuple[float, float] | None:

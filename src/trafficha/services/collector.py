@@ -195,17 +195,7 @@ class Collector:
 
     async def _quarantine(self, kind: Kind, at: datetime, rejected: list[RejectedRow]) -> None:
         """Count and sample the rows the parser set aside, and say so in the log."""
-        reasons: dict[str, int] = {}
-        for r in rejected:
-            reasons[r.reason] = reasons.get(r.reason, 0) + 1
-        log.warning(
-            "collector %s: %s: %d rows quarantined (%s)",
-            self.holder,
-            kind,
-            len(rejected),
-            "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items())),
-        )
-        await record_rejected(
+        reasons = await record_rejected(
             self.redis,
             self.keys,
             dataset=kind,
@@ -213,6 +203,13 @@ class Collector:
             producer=self.holder,
             at=at,
             rejected=rejected,
+        )
+        log.warning(
+            "collector %s: %s: %d rows quarantined (%s)",
+            self.holder,
+            kind,
+            len(rejected),
+            "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items())),
         )
 
     async def _record(

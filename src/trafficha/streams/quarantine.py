@@ -9,6 +9,7 @@ here, in one transaction per collection: ``<stream>:quarantine:counts`` counts e
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
@@ -68,13 +69,12 @@ async def record_rejected(
     producer: str,
     at: datetime,
     rejected: Sequence[RejectedRow],
-) -> None:
-    """Count ``rejected`` per reason and add the first few to the sample, atomically."""
-    if not rejected:
-        return
-    counts: dict[str, int] = {}
-    for r in rejected:
-        counts[r.reason] = counts.get(r.reason, 0) + 1
+) -> dict[str, int]:
+    """Count ``rejected`` per reason and add the first few to the sample, atomically; returns
+    this collection's counts per reason."""
+    counts = dict(Counter(r.reason for r in rejected))
+    if not counts:
+        return counts
     async with redis.pipeline(transaction=True) as pipe:
         for reason, n in counts.items():
             pipe.hincrby(keys.quarantine_counts, f"{dataset}|{reason}", n)
@@ -92,6 +92,7 @@ async def record_rejected(
             }
             pipe.xadd(keys.quarantine, fields, maxlen=SAMPLE_MAX, approximate=True)
         await pipe.execute()
+    return counts
 
 
 async def quarantine_counts(redis: aioredis.Redis, keys: StreamKeys) -> list[QuarantineCount]:
