@@ -18,10 +18,13 @@ from redis.backoff import ExponentialWithJitterBackoff
 from trafficha.config import Settings
 from trafficha.streams.keys import StreamKeys
 
-__all__ = ["HEARTBEAT_MAX_CONNECTIONS", "redis_client", "stream_keys"]
+__all__ = ["HEARTBEAT_MAX_CONNECTIONS", "HUB_MAX_CONNECTIONS", "redis_client", "stream_keys"]
 
 HEARTBEAT_MAX_CONNECTIONS: Final = 2
 """Bound of the HTTP services' heartbeat client: one beat at a time, one spare for a reconnect."""
+HUB_MAX_CONNECTIONS: Final = 4
+"""Bound of a gateway's event-hub client: the log reader's blocking XREAD, the heartbeat look
+every second, a shared hello read and a resume's log lookup (however many viewers wait)."""
 
 # redis-py's own defaults for a client it builds (the pool given here replaces that client's).
 _RETRIES: Final = 10
@@ -29,9 +32,12 @@ _RETRY_BASE: Final = 0.01
 _RETRY_CAP: Final = 1.0
 
 
-def redis_client(settings: Settings, *, max_connections: int | None = None) -> aioredis.Redis:
+def redis_client(
+    settings: Settings, *, max_connections: int | None = None, name: str | None = None
+) -> aioredis.Redis:
     """A Redis client for the services, over a pool of at most ``max_connections``
-    (``REDIS_MAX_CONNECTIONS`` by default) connections.
+    (``REDIS_MAX_CONNECTIONS`` by default) connections, each named ``name`` in ``CLIENT LIST``
+    when given.
 
     The pool blocks: when every connection is in use a command waits up to
     ``REDIS_POOL_TIMEOUT`` for one to come back, then fails with a ``ConnectionError``; it never
@@ -52,6 +58,7 @@ def redis_client(settings: Settings, *, max_connections: int | None = None) -> a
         socket_timeout=10,
         socket_connect_timeout=2,
         socket_keepalive=True,
+        client_name=name,
         health_check_interval=5,
         retry=Retry(ExponentialWithJitterBackoff(base=_RETRY_BASE, cap=_RETRY_CAP), _RETRIES),
     )

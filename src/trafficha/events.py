@@ -1,10 +1,16 @@
-"""Events on the pub/sub channel: a commit (new data version), a leader change, a source change,
-a change of the live services.
+"""Events: a commit (new data version), a leader change, a source change, a change of the live
+services.
 
-The data API relays them as server-sent events; tests and probes await them instead of polling.
+Each published event goes, in one transaction, to the event log (a capped Redis stream whose
+entry ids are the events' ids, the same for every reader) and to the pub/sub channel. The event
+hubs of the data APIs and gateways follow the log, so a viewer that reconnects with the id of
+the last event it saw (``Last-Event-ID``) resumes without a gap, on any member; tests and probes
+await the channel instead of polling.
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 import msgspec
 import redis.asyncio as aioredis
@@ -22,6 +28,9 @@ class CommitEvent(
     inserted: int
     duplicates: int
     version: int
+    # Rows the batch's after-statements changed (incidents no longer listed, cleared): with
+    # ``inserted`` 0 too, the commit changed nothing a dashboard shows.
+    cleared: int = 0
 
 
 class LeaderEvent(
@@ -56,8 +65,18 @@ Event = CommitEvent | LeaderEvent | SourceEvent | MembersEvent
 _DECODER: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
 
 
+# Events kept in the log: at a commit every few seconds, well over an hour of them, so a viewer
+# away for a failover (or a laptop lid closed for a while) resumes instead of refetching.
+EVENT_LOG_MAX: Final = 10_000
+EVENT_FIELD: Final = b"e"
+
+
 async def publish_event(redis: aioredis.Redis, keys: StreamKeys, event: Event) -> None:
-    await redis.publish(keys.events, msgspec.json.encode(event))
+    data = msgspec.json.encode(event)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.xadd(keys.events_log, {EVENT_FIELD: data}, maxlen=EVENT_LOG_MAX, approximate=True)
+        pipe.publish(keys.events, data)
+        await pipe.execute()
 
 
 def decode_event(data: bytes) -> Event:

@@ -21,16 +21,22 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import msgspec
 import pytest
+import redis.asyncio as aioredis
 from yarl import URL
 
 from tests.conftest import Database
-from tests.support.services import Running, Services
+from tests.support.services import Services
 from tests.support.wait import eventually
+from trafficha.apps.gateway.forward import CONNECTIONS_PER_UPSTREAM
+from trafficha.connections import HUB_MAX_CONNECTIONS
+from trafficha.events import CommitEvent, publish_event
 from trafficha.store import DedupStore
+from trafficha.streams.keys import StreamKeys
 from trafficha.topology.processes import free_port
 from trafficha.topology.servers import RedisServer
 
@@ -455,76 +461,85 @@ async def test_slow_upstream_times_out_to_the_next(
 # --- event stream ---------------------------------------------------------------------------
 
 
-async def test_event_stream_is_relayed_and_ends_with_its_upstream(
+async def _hello(response: aiohttp.ClientResponse) -> bytes:
+    received = b""
+    async with asyncio.timeout(10):
+        while b"event: hello" not in received:
+            chunk = await response.content.readany()
+            assert chunk, "the stream ended before its hello"
+            received += chunk
+    return received
+
+
+async def _event_streams_open(http: aiohttp.ClientSession, gateway: str) -> float:
+    return (await metrics(http, gateway))["trafficha_gateway_event_streams_open"]
+
+
+async def test_the_gateway_serves_the_event_stream_itself(
     http: aiohttp.ClientSession,
     apis: Apis,
     dead: str,
-    services: Services,
     start_gateway: Callable[..., str],
+    redis_client: aioredis.Redis,
 ) -> None:
-    doomed: Running = services.start("data-api", {**apis.env, "MEMBER_NAME": "member2"}, http=True)
-    assert doomed.url is not None
-    # The dead upstream first: connecting to the stream fails over too. A short timeout: the
-    # stream must outlive it.
-    gateway = start_gateway(dead, doomed.url, GATEWAY_TIMEOUT="500ms")
-
+    # Its only data API is dead: the stream comes from the gateway's own hub, not from one.
+    gateway = start_gateway(dead)
     async with http.get(f"{gateway}/api/events") as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/event-stream")
         assert response.headers["Cache-Control"] == "no-cache"
         assert response.headers["X-Accel-Buffering"] == "no"
-        assert response.headers["X-Served-By"] == "member1/gateway, member2/data-api"
+        assert response.headers["X-Served-By"] == "member1/gateway"
         assert "Content-Length" not in response.headers
+        hello = await _hello(response)
+        assert b'"servedBy":"member1/gateway"' in hello
+        assert await _event_streams_open(http, gateway) == 1
+
+        keys = StreamKeys(stream=apis.env["STREAM_KEY"])
+        event = CommitEvent(kind="road", batch_id="gw-1", inserted=3, duplicates=0, version=1)
+        await publish_event(redis_client, keys, event)
+        newest: Any = await redis_client.xrevrange(keys.events_log, count=1)
         received = b""
-        async with asyncio.timeout(10):
-            while b"event: hello" not in received:
-                received += await response.content.readany()
-        samples = await metrics(http, gateway)
-        assert samples["trafficha_gateway_event_streams_open"] == 1
-
-        # Open well past GATEWAY_TIMEOUT: a started stream has no deadline.
-        assert await _open_for(response, 1.5), "the stream ended while its upstream was alive"
-
-        # The upstream dies: the gateway ends the client's stream, so EventSource reconnects.
-        doomed.proc.send_signal(signal.SIGKILL)
-        doomed.proc.wait(timeout=10)
         async with asyncio.timeout(5):
-            while await response.content.readany():
-                pass
-        assert response.content.at_eof()
-
+            while b'"batchId":"gw-1"' not in received:
+                received += await response.content.readany()
+        assert b"id: " + newest[0][0] + b"\nevent: commit\n" in received
     samples = await metrics(http, gateway)
-    assert samples["trafficha_gateway_event_streams_open"] == 0
     assert samples["trafficha_gateway_event_streams_total"] == 1
-    assert attempts(samples, dead, "connect_error") == 1
+    assert attempts(samples, dead, "connect_error") == 0  # nothing was forwarded
 
-
-async def _open_for(response: aiohttp.ClientResponse, seconds: float) -> bool:
-    """Whether the stream is still open after ``seconds`` (whatever events came meanwhile)."""
-    try:
-        async with asyncio.timeout(seconds):
-            while await response.content.readany():
-                pass
-    except TimeoutError:
-        return True
-    return False
-
-
-async def test_client_leaving_closes_the_upstream_stream(
-    http: aiohttp.ClientSession, apis: Apis, start_gateway: Callable[..., str]
-) -> None:
-    gateway = start_gateway(apis.member1)
-    async with http.get(f"{gateway}/api/events") as response:
-        assert response.status == 200
-        async with asyncio.timeout(10):
-            while b"event: hello" not in await response.content.readany():
-                pass
-    # The client went away; the gateway notices without waiting for the next event.
-
+    # The viewer went away: the gateway notices without waiting for the next event.
     async def closed() -> bool:
-        return (await metrics(http, gateway))["trafficha_gateway_event_streams_open"] == 0
+        return await _event_streams_open(http, gateway) == 0
 
     await eventually(closed, timeout=5, interval=0.05)
+
+
+async def test_open_streams_hold_no_upstream_or_store_connections(
+    http: aiohttp.ClientSession,
+    apis: Apis,
+    redis_server: RedisServer,
+    start_gateway: Callable[..., str],
+) -> None:
+    """More open streams than the gateway keeps connections to a data API
+    (CONNECTIONS_PER_UPSTREAM): ordinary GETs still answer at once."""
+    gateway = start_gateway(apis.member1)
+    viewers = CONNECTIONS_PER_UPSTREAM + 44
+    responses = [await http.get(f"{gateway}/api/events") for _ in range(viewers)]
+    try:
+        await asyncio.gather(*(_hello(r) for r in responses))
+        assert await _event_streams_open(http, gateway) == viewers
+        started = time.monotonic()
+        answers = await asyncio.gather(*(get(http, f"{gateway}/api/ha/status") for _ in range(50)))
+        took = time.monotonic() - started
+        assert [a.status for a in answers] == [200] * 50
+        assert took < 5, f"50 GETs beside {viewers} streams took {took:.1f} s"
+        with redis_server.client() as admin:
+            named = [c for c in admin.client_list() if c["name"] == "member1/gateway-hub"]
+        assert 1 <= len(named) <= HUB_MAX_CONNECTIONS
+    finally:
+        for response in responses:
+            response.close()
 
 
 # --- rate limit -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from trafficha.config import Settings
-from trafficha.connections import HEARTBEAT_MAX_CONNECTIONS
+from trafficha.connections import HEARTBEAT_MAX_CONNECTIONS, HUB_MAX_CONNECTIONS
 from trafficha.topology import local, servers
 from trafficha.topology.local import MEMBER_SERVICES, MEMBERS, LocalStack
 from trafficha.topology.servers import MARIADB_MAX_CONNECTIONS, REDIS_MAX_CLIENTS
@@ -37,6 +37,8 @@ class Clients:
     """Redis clients bounded by ``REDIS_MAX_CONNECTIONS``."""
     heartbeat: int = 0
     """Heartbeat clients, bounded by :data:`HEARTBEAT_MAX_CONNECTIONS`."""
+    hub: int = 0
+    """Gateway event-hub clients, bounded by :data:`HUB_MAX_CONNECTIONS`."""
     db: int = 0
     """MariaDB pools bounded by ``DB_POOL_MAX``."""
 
@@ -48,7 +50,8 @@ PROCESSES: dict[str, Clients] = {
     "processor": Clients(redis=1, db=1),
     # One client for versions, the event hub (its one subscription included) and readiness.
     "data-api": Clients(redis=1, heartbeat=1, db=1),
-    "gateway": Clients(heartbeat=1),
+    # Its event hub's client (however many viewers), its heartbeat.
+    "gateway": Clients(hub=1, heartbeat=1),
     # One client for the lease, the stream, its heartbeat and its probes.
     "collector": Clients(redis=1),
 }
@@ -78,6 +81,7 @@ class Budget:
 def process_bounds(clients: Clients, settings: Settings) -> tuple[int, int]:
     redis = clients.redis * settings.redis_max_connections
     redis += clients.heartbeat * HEARTBEAT_MAX_CONNECTIONS
+    redis += clients.hub * HUB_MAX_CONNECTIONS
     return redis, clients.db * settings.db_pool_max
 
 

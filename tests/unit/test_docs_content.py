@@ -540,7 +540,10 @@ def test_every_metric_is_documented() -> None:
         "data API": asyncio.run(_data_api_metrics()),
         "gateway": GatewayMetrics(
             UpstreamPool(["http://127.0.0.1:1"], eject_after=2, eject_for=1.0)
-        ).render(rate_limit_clients=0),
+        ).render(
+            rate_limit_clients=0,
+            hub=SimpleNamespace(clients=0, opened=0, resumed=0, dropped=0, relayed=0),  # type: ignore[arg-type]
+        ),
         "proxy": ProxyMetrics().render(),
     }
     names = set().union(*(metric_names(e) for e in expositions.values()))

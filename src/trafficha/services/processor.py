@@ -63,6 +63,7 @@ class Processor:
                 batch_id=batch.batch_id,
                 inserted=result.inserted,
                 duplicates=result.duplicates,
+                cleared=result.cleared,
                 version=version,
             )
             await publish_event(self.redis, self.keys, event)

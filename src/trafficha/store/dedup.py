@@ -60,9 +60,10 @@ class ApplyResult(msgspec.Struct, frozen=True, kw_only=True):
     """What :meth:`DedupStore.apply` did with a batch.
 
     ``records`` counts every row the batch carried (road: readings plus summaries); ``inserted``
-    new rows and ``duplicates`` rows already stored (including repeats within the batch). When
-    ``already_applied`` is true the batch had been applied before and these are the stored
-    counts of that first application.
+    new rows and ``duplicates`` rows already stored (including repeats within the batch);
+    ``cleared`` the rows its dataset's ``after_rows`` statements changed (incidents the feed no
+    longer lists). When ``already_applied`` is true the batch had been applied before and these
+    are the stored counts of that first application (``cleared`` is not stored: 0).
     """
 
     batch_id: str
@@ -71,6 +72,7 @@ class ApplyResult(msgspec.Struct, frozen=True, kw_only=True):
     inserted: int
     duplicates: int
     already_applied: bool
+    cleared: int = 0
 
 
 class LedgerEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -378,8 +380,10 @@ class DedupStore:
                         )
                     duplicates += dups
                     inserted += count - dups
-            for sql, args in after:  # not rows of the batch: not counted
+            cleared = 0
+            for sql, args in after:  # not rows of the batch: counted apart
                 await cur.execute(sql, args or None)
+                cleared += max(int(cur.rowcount), 0)
             await cur.execute(
                 "UPDATE batch_ledger SET inserted = %s, duplicates = %s WHERE batch_id = %s",
                 (inserted, duplicates, batch.batch_id),
@@ -392,6 +396,7 @@ class DedupStore:
             inserted=inserted,
             duplicates=duplicates,
             already_applied=False,
+            cleared=cleared,
         )
 
     async def ledger(self, batch_ids: Iterable[str] | None = None) -> dict[str, LedgerEntry]:

@@ -58,6 +58,11 @@ class StreamKeys:
         return f"{self.stream}:events"
 
     @property
+    def events_log(self) -> str:
+        """The same events in a capped stream: their entry ids let a viewer resume."""
+        return f"{self.stream}:events:log"
+
+    @property
     def freshness(self) -> str:
         """Last collection per kind (hash: kind -> JSON with time, count, source)."""
         return f"{self.stream}:freshness"

@@ -112,11 +112,17 @@ def ha_status(
     )
 
 
-def hello(state: HaState | None, served_by: str) -> Hello:
+def hello(state: HaState | None, served_by: str, *, resumed: bool = False) -> Hello:
     """The first event of a stream: where things stand (``None``: Redis did not say)."""
     if state is None:
         return Hello(
-            served_by=served_by, data_version=0, leader=None, source=None, alive=[], down=[]
+            served_by=served_by,
+            data_version=0,
+            leader=None,
+            source=None,
+            alive=[],
+            down=[],
+            resumed=resumed,
         )
     alive, down = alive_and_down(state.heartbeats)
     return Hello(
@@ -126,4 +132,5 @@ def hello(state: HaState | None, served_by: str) -> Hello:
         source=source_view(state.source),
         alive=alive,
         down=down,
+        resumed=resumed,
     )

@@ -1,18 +1,25 @@
-"""Server-sent events: one Redis subscription per process, fanned out to every client.
+"""Server-sent events: one Redis reader per process, fanned out to every viewer.
 
-The hub subscribes once to the events channel and copies each event, encoded once as an SSE
-frame, into every client's bounded queue; a client whose queue is full is too slow and is
-dropped (its stream ends; a browser's EventSource reconnects and starts with a fresh hello).
-It also reads the heartbeats every second and sends a ``members`` event of its own when the set
-of live services changes. So a connection costs a queue, never a Redis connection.
+The hub follows the event log (:func:`trafficha.events.publish_event`) with one blocking
+``XREAD`` at a time, and copies each event, encoded once as an SSE frame carrying its log id,
+into every viewer's bounded queue; a viewer whose queue is full is too slow and is dropped (its
+stream ends and a browser's EventSource reconnects). It keeps the last :data:`RING_SIZE` frames,
+so a viewer that reconnects with ``Last-Event-ID`` (to this member or any other: the ids are the
+log's) gets what it missed before anything new, and a ``hello`` that says it ``resumed``. It
+also reads the heartbeats every second and sends a ``members`` event of its own (no id) when the
+set of live services changes. So a viewer costs a queue, never a Redis or database connection;
+the data API and each gateway run one hub each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
+import re
+from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 import redis.asyncio as aioredis
@@ -20,56 +27,92 @@ from redis.exceptions import RedisError
 
 from trafficha.aio import sleep_unless
 from trafficha.apps.data_api.ha import alive_and_down, hello
-from trafficha.events import Event, MembersEvent, decode_event
+from trafficha.events import EVENT_FIELD, Event, MembersEvent, decode_event
 from trafficha.services.hastatus import HaState, read_ha_state
 from trafficha.services.heartbeat import read_heartbeats
 from trafficha.streams.keys import StreamKeys
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EventHub", "frame"]
+__all__ = ["EventHub", "EventId", "frame", "parse_event_id"]
 
 QUEUE_SIZE: Final = 256
 KEEPALIVE: Final = 15.0
 MEMBERS_EVERY: Final = 1.0
-# How long the subscription waits for a message before the client's health check runs.
+# How long one XREAD blocks before the loop looks at its stop flag (below the client's 10 s
+# socket timeout).
 LISTEN_TIMEOUT: Final = 5.0
 BACKOFF_MAX: Final = 5.0
 # A hello without HA state beats one that waits out the Redis client's retries.
 HELLO_TIMEOUT: Final = 2.0
-# Tells a browser's EventSource how soon to reconnect (milliseconds) after a stream ends.
-RETRY: Final = b"retry: 2000\n\n"
+# Viewers arriving together (a failover sends them all at once) share one HA-state read this
+# fresh, unless an event came in meanwhile.
+HELLO_REUSE: Final = 1.0
+# Frames kept for viewers that resume; older ids are looked up in the log.
+RING_SIZE: Final = 2048
+# A viewer further behind than this starts afresh (hello, then the dashboard refetches).
+REPLAY_MAX: Final = 1000
+# How soon a browser's EventSource reconnects after its stream ends (milliseconds), drawn per
+# stream: a failover's viewers come back spread over two and a half seconds, not at once.
+RETRY_MS: Final = (500, 3000)
 KEEPALIVE_FRAME: Final = b": keep-alive\n\n"
-_DROP: Final = b""
+
+EventId = tuple[int, int]
+_ID: Final = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_Item = tuple[EventId | None, bytes]
+_DROP: Final[_Item] = (None, b"")
+# A log entry as redis-py returns it: (id, {field: value}).
+_Entry = tuple[bytes, dict[bytes, bytes]]
 
 
-def frame(event: str, data: bytes) -> bytes:
+def parse_event_id(text: str | bytes | None) -> EventId | None:
+    """A log id (``1700000000000-0``) as a comparable pair; None for anything else."""
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "replace")
+    match = _ID.fullmatch(text.strip())
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def frame(event: str, data: bytes, event_id: bytes | None = None) -> bytes:
     """One SSE message; ``data`` is compact JSON, so it holds no newline."""
-    return b"event: " + event.encode() + b"\ndata: " + data + b"\n\n"
+    head = b"id: " + event_id + b"\n" if event_id is not None else b""
+    return head + b"event: " + event.encode() + b"\ndata: " + data + b"\n\n"
 
 
-def _event_frame(event: Event) -> bytes:
+def _event_frame(event: Event, event_id: bytes | None = None) -> bytes:
     tag = event.__struct_config__.tag
     assert isinstance(tag, str)
-    return frame(tag, msgspec.json.encode(event))
+    return frame(tag, msgspec.json.encode(event), event_id)
+
+
+def retry_field() -> bytes:
+    return b"retry: %d\n\n" % random.randint(*RETRY_MS)  # noqa: S311 - jitter, not secrecy
 
 
 class EventHub:
-    """The process's one subscription and its clients' queues (run in the app's lifespan)."""
+    """The process's one log reader and its viewers' queues (run in the app's lifespan)."""
 
     def __init__(self, redis: aioredis.Redis, keys: StreamKeys, served_by: str) -> None:
         self._redis = redis
         self._keys = keys
         self._served_by = served_by
-        self._clients: set[asyncio.Queue[bytes]] = set()
+        self._clients: set[asyncio.Queue[_Item]] = set()
+        self._ring: deque[tuple[EventId, bytes]] = deque(maxlen=RING_SIZE)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._alive: frozenset[str] | None = None
+        self._generation = 0  # bumped by every broadcast: a shared HA-state read is then old
+        self._state: tuple[float, int, HaState | None] | None = None
+        self._state_read: asyncio.Task[HaState | None] | None = None
         # Called with every relayed event, in the loop (the learned network listens for commits).
         self.listeners: list[Callable[[Event], None]] = []
         self.subscribed = asyncio.Event()
         self.relayed = 0
+        self.opened = 0
         self.dropped = 0
+        self.resumed = 0
 
     @property
     def clients(self) -> int:
@@ -77,7 +120,7 @@ class EventHub:
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._listen(), name="sse-listen"),
+            asyncio.create_task(self._follow(), name="sse-follow"),
             asyncio.create_task(self._watch_members(), name="sse-members"),
         ]
 
@@ -91,83 +134,174 @@ class EventHub:
 
     # --- fan-out -----------------------------------------------------------------------------
 
-    def broadcast(self, data: bytes) -> None:
+    def broadcast(self, data: bytes, event_id: EventId | None = None) -> None:
+        self._generation += 1
+        item = (event_id, data)
         for queue in list(self._clients):
             try:
-                queue.put_nowait(data)
+                queue.put_nowait(item)
             except asyncio.QueueFull:
                 self.dropped += 1
                 log.info("dropping a slow event-stream client (%d frames behind)", QUEUE_SIZE)
                 self._drop(queue)
 
-    def _drop(self, queue: asyncio.Queue[bytes]) -> None:
+    def _drop(self, queue: asyncio.Queue[_Item]) -> None:
         self._clients.discard(queue)
         while not queue.empty():
             queue.get_nowait()
         queue.put_nowait(_DROP)
 
-    async def stream(self) -> AsyncIterator[bytes]:
-        """One client's event stream: hello, then events and keep-alives, until it goes."""
-        queue: asyncio.Queue[bytes] = asyncio.Queue(QUEUE_SIZE)
-        # Subscribed before the hello is read: nothing that happens after the hello is lost.
+    async def stream(self, last_event_id: str | None = None) -> AsyncIterator[bytes]:
+        """One viewer's stream: hello, what it missed since ``last_event_id``, then events
+        and keep-alives, until it goes."""
+        queue: asyncio.Queue[_Item] = asyncio.Queue(QUEUE_SIZE)
+        # Queued before the hello and the replay are read: nothing after them is lost, and
+        # what both carry is skipped by id below.
         self._clients.add(queue)
+        self.opened += 1
         try:
-            yield RETRY + await self._hello()
+            since = parse_event_id(last_event_id)
+            missed = await self._missed(since) if since is not None else None
+            yield retry_field() + await self._hello(resumed=missed is not None)
+            # The newest id this viewer has: queued frames up to it are repeats.
+            high = since if missed is not None else None
+            for replayed, data in missed or ():
+                yield data
+                high = replayed
             while True:
                 try:
                     async with asyncio.timeout(KEEPALIVE):
-                        data = await queue.get()
+                        event_id, data = await queue.get()
                 except TimeoutError:
                     yield KEEPALIVE_FRAME
                     continue
-                if data == _DROP:
+                if not data:
                     return
+                if event_id is not None and high is not None and event_id <= high:
+                    continue
                 yield data
         finally:
             self._clients.discard(queue)
 
-    async def _hello(self) -> bytes:
+    async def _missed(self, since: EventId) -> list[tuple[EventId, bytes]] | None:
+        """The frames after ``since``, or None when they cannot all be had (the viewer then
+        starts afresh)."""
+        if self._ring and self._ring[-1][0] < since:
+            return None  # an id from no log this hub followed (or a log that was reset)
+        if self._ring and self._ring[0][0] <= since:
+            self.resumed += 1
+            return [item for item in self._ring if item[0] > since]
+        start = b"%d-%d" % since
+        try:
+            async with asyncio.timeout(HELLO_TIMEOUT):
+                log_key = self._keys.events_log
+                first: list[_Entry] = await self._redis.xrange(log_key, count=1)  # type: ignore[assignment]
+                oldest = parse_event_id(first[0][0]) if first else None
+                if oldest is None or oldest > since:
+                    return None  # the log was trimmed past it (or never had it): a gap
+                entries: list[_Entry] = await self._redis.xrange(  # type: ignore[assignment]
+                    self._keys.events_log, min=b"(" + start, count=REPLAY_MAX + 1
+                )
+        except (RedisError, OSError, TimeoutError) as exc:
+            log.warning("event stream resume without the log: %s", exc)
+            return None
+        if len(entries) > REPLAY_MAX:
+            return None
+        frames = [item for item in map(self._decode, entries) if item is not None]
+        self.resumed += 1
+        return [(event_id, data) for event_id, data, _ in frames]
+
+    async def _hello(self, *, resumed: bool) -> bytes:
+        state = await self._shared_state()
+        body = hello(state, self._served_by, resumed=resumed)
+        return frame("hello", msgspec.json.encode(body))
+
+    async def _shared_state(self) -> HaState | None:
+        """The HA state for a hello: one read shared by the viewers arriving meanwhile."""
+        loop = asyncio.get_running_loop()
+        cached = self._state
+        fresh = cached is not None and loop.time() - cached[0] < HELLO_REUSE
+        if cached is not None and fresh and cached[1] == self._generation:
+            return cached[2]
+        if self._state_read is None or self._state_read.done():
+            self._state_read = asyncio.create_task(self._read_state(self._generation))
+        return await asyncio.shield(self._state_read)
+
+    async def _read_state(self, generation: int) -> HaState | None:
+        started = asyncio.get_running_loop().time()
         state: HaState | None
         try:
             async with asyncio.timeout(HELLO_TIMEOUT):
                 state = await read_ha_state(self._redis, self._keys)
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("event stream hello without HA state: %s", exc)
-            state = None
-        return frame("hello", msgspec.json.encode(hello(state, self._served_by)))
+            return None
+        self._state = (started, generation, state)
+        return state
 
     # --- sources -----------------------------------------------------------------------------
 
-    async def _listen(self) -> None:
-        """Relay the events channel; resubscribe with backoff after a Redis failure."""
+    async def _follow(self) -> None:
+        """Relay the event log from where it stands; after a Redis failure, go on from the
+        last id read (nothing in between is skipped), with backoff."""
         backoff = 0.1
+        last: bytes | None = None
         while not self._stop.is_set():
             try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self._keys.events)
-                    self.subscribed.set()
-                    backoff = 0.1
-                    while not self._stop.is_set():
-                        message = await pubsub.get_message(timeout=LISTEN_TIMEOUT)
-                        if message is not None and message["type"] == "message":
-                            self._relay(message["data"])
+                if last is None:
+                    last = await self._prime()
+                self.subscribed.set()
+                backoff = 0.1
+                while not self._stop.is_set():
+                    answer: Any = await self._redis.xread(
+                        {self._keys.events_log: last},
+                        count=QUEUE_SIZE,
+                        block=int(LISTEN_TIMEOUT * 1000),
+                    )
+                    for _name, entries in answer or ():
+                        for entry in entries:
+                            last = entry[0]
+                            self._relay(entry)
             except (RedisError, OSError) as exc:
                 self.subscribed.clear()
-                log.warning("events subscription lost, retrying in %.1f s: %s", backoff, exc)
+                log.warning("event log unreadable, retrying in %.1f s: %s", backoff, exc)
                 await sleep_unless(self._stop, backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
 
-    def _relay(self, data: bytes) -> None:
+    async def _prime(self) -> bytes:
+        """Fill the ring with the newest frames of the log; the id to follow on from."""
+        newest: list[_Entry] = await self._redis.xrevrange(  # type: ignore[assignment]
+            self._keys.events_log, count=RING_SIZE
+        )
+        for entry in reversed(newest):
+            item = self._decode(entry)
+            if item is not None:
+                self._ring.append((item[0], item[1]))
+        return newest[0][0] if newest else b"0-0"
+
+    def _decode(self, entry: _Entry) -> tuple[EventId, bytes, Event] | None:
+        raw_id, fields = entry
+        event_id = parse_event_id(raw_id)
         try:
-            event = decode_event(data)
+            event = decode_event(fields.get(EVENT_FIELD, b""))
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            log.warning("ignoring a malformed event on %s: %s", self._keys.events, exc)
+            log.warning("ignoring a malformed logged event %r: %s", raw_id, exc)
+            return None
+        if event_id is None:
+            return None
+        # Re-encoded: the frame then holds exactly the event's fields, on one line.
+        return event_id, _event_frame(event, raw_id), event
+
+    def _relay(self, entry: _Entry) -> None:
+        item = self._decode(entry)
+        if item is None:
             return
+        event_id, data, event = item
         self.relayed += 1
+        self._ring.append((event_id, data))
         for listener in self.listeners:
             listener(event)
-        # Re-encoded: the frame then holds exactly the event's fields, on one line.
-        self.broadcast(_event_frame(event))
+        self.broadcast(data, event_id)
 
     async def _watch_members(self) -> None:
         """Every second, compare the live services with the last look; announce a change."""

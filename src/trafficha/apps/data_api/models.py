@@ -393,3 +393,6 @@ class Hello(_Body, frozen=True, kw_only=True):
     source: SourceView | None
     alive: list[str]
     down: list[str]
+    # The stream picked up after the viewer's Last-Event-ID: what it missed follows, so it
+    # need not refetch everything.
+    resumed: bool = False

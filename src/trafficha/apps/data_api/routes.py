@@ -347,15 +347,28 @@ async def ha_status(state: State, request: Request[Any, Any, Any]) -> Response[H
     "/api/events",
     summary="Live events (server-sent events)",
     description=(
-        "First `hello` (data version, leader, source, live services), then `commit`, "
-        "`leader`, `source` and `members` events as they happen; a comment every 15 s."
+        "First `hello` (data version, leader, source, live services, whether the stream "
+        "resumed), then `commit`, `leader`, `source` and `members` events as they happen; a "
+        "comment every 15 s. Logged events carry an `id`: reconnecting with `Last-Event-ID` "
+        "(any member) first replays what was missed, and the hello says `resumed`."
     ),
     tags=["ha"],
     media_type=SSE,
 )
-async def events(state: State) -> Stream:
+async def events(
+    state: State,
+    last_event_id: Annotated[
+        str | None,
+        Parameter(
+            header="Last-Event-ID",
+            description="The id of the last event seen (a browser's EventSource sends it)",
+            max_length=64,
+            required=False,
+        ),
+    ] = None,
+) -> Stream:
     return Stream(
-        data_api(state).hub.stream(),
+        data_api(state).hub.stream(last_event_id),
         media_type=SSE,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -23,6 +23,8 @@ from litestar.exceptions import HTTPException, NotFoundException, TooManyRequest
 from litestar.types import Message, Receive, Scope, Send
 
 from trafficha.apps.compression import representing
+from trafficha.apps.data_api.hub import EventHub
+from trafficha.apps.gateway.events import EVENTS_PATH, serve_events
 from trafficha.apps.gateway.forward import Forwarder
 from trafficha.apps.gateway.metrics import GatewayMetrics
 from trafficha.apps.gateway.ratelimit import TokenBuckets, client_address
@@ -31,6 +33,7 @@ from trafficha.apps.gateway.upstreams import UpstreamPool
 from trafficha.apps.kit import OPS_PATHS, build_app
 from trafficha.apps.problems import exception_handlers
 from trafficha.config import Settings
+from trafficha.connections import HUB_MAX_CONNECTIONS, redis_client, stream_keys
 from trafficha.errors import ConfigError
 from trafficha.services.health import Readiness
 
@@ -68,7 +71,8 @@ _OWN_ROUTES: Final = OPS_PATHS
 
 
 class Gateway:
-    """The gateway's parts: upstreams, forwarding, rate limit, dashboard files, figures."""
+    """The gateway's parts: upstreams, forwarding, the event hub, rate limit, dashboard files,
+    figures."""
 
     def __init__(self, settings: Settings) -> None:
         urls = settings.data_api_urls
@@ -90,9 +94,14 @@ class Gateway:
         self.limits = TokenBuckets(float(settings.gateway_rate_limit))
         dist = Path(settings.spa_dist_dir) if settings.spa_dist_dir else default_dist_dir()
         self.spa = SpaFiles(dist)
-        served_by = f"{settings.member_name}/{SERVICE}".encode()
+        served_by = f"{settings.member_name}/{SERVICE}"
+        # Its own small Redis pool: the hub's log reader, heartbeat reads and hellos.
+        self.redis = redis_client(
+            settings, max_connections=HUB_MAX_CONNECTIONS, name=f"{served_by}-hub"
+        )
+        self.hub = EventHub(self.redis, stream_keys(settings), served_by)
         self._always = [*_SECURITY_HEADERS, (b"x-served-by-gateway", self.member.encode())]
-        self._served_by = (b"x-served-by", served_by)
+        self._served_by = (b"x-served-by", served_by.encode())
         self.error_handlers = exception_handlers(SERVICE)
 
     async def serve(self, scope: Any, receive: Receive, send: Send) -> None:
@@ -118,7 +127,10 @@ class Gateway:
         if has_dot_segment(path):
             raise NotFoundException(detail="no such path")
         self._limit(scope)
-        if path in _FORWARDED_EXACT or path.startswith(_FORWARDED_PREFIXES):
+        if path == EVENTS_PATH and scope["method"] == "GET":
+            # Served here from the hub: an open stream holds no connection to a data API.
+            await serve_events(self.hub, scope, receive, send)
+        elif path in _FORWARDED_EXACT or path.startswith(_FORWARDED_PREFIXES):
             # The data API's answer goes on as it is, coded as it chose for the client's
             # Accept-Encoding (forwarded), with its ETag, Vary and 304s: no work here.
             await self.forward(scope, receive, send)
@@ -189,9 +201,12 @@ class _GatewayApp(Litestar):
 
 
 async def _open(resources: AsyncExitStack, state: State) -> None:
-    forward = gateway_of(state).forward
-    await forward.open()
-    resources.push_async_callback(forward.close)
+    gateway = gateway_of(state)
+    resources.push_async_callback(gateway.redis.aclose)
+    await gateway.forward.open()
+    resources.push_async_callback(gateway.forward.close)
+    gateway.hub.start()
+    resources.push_async_callback(gateway.hub.close)
 
 
 async def _ready(state: State) -> Readiness:
@@ -206,7 +221,7 @@ async def _ready(state: State) -> Readiness:
 
 async def _metrics(state: State) -> str:
     gateway = gateway_of(state)
-    return gateway.metrics.render(rate_limit_clients=len(gateway.limits))
+    return gateway.metrics.render(rate_limit_clients=len(gateway.limits), hub=gateway.hub)
 
 
 def create_app(settings: Settings) -> Litestar:

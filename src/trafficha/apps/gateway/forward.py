@@ -14,9 +14,9 @@ answer once per data version, where the gateway would have to code every answer 
 
 An attempt fails on no connection, a timeout (``GATEWAY_TIMEOUT``, headers and body together), a
 broken answer or a 5xx; a GET is idempotent, so the next upstream is tried. A 5xx is relayed only
-when no upstream did better: it is the data API's own account of what went wrong. An event
-stream (``text/event-stream``) is relayed chunk by chunk with no timeout once it has started,
-and ends when the upstream's ends or breaks or the client goes away.
+when no upstream did better: it is the data API's own account of what went wrong. The event
+stream is not forwarded: the gateway serves it from its own hub (:mod:`.events`), so no viewer
+holds one of these connections.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ _FORWARDED_REQUEST: Final = frozenset(
         b"cache-control",
         b"if-modified-since",
         b"if-none-match",
-        b"last-event-id",
         b"user-agent",
         b"x-request-id",
         b"x-trafficha-edge",  # the ingress's mark: the data API serves the public view
@@ -85,17 +84,15 @@ _DROPPED_RESPONSE: Final = frozenset(
         b"content-security-policy",
     }
 )
-_DROPPED_STREAM: Final = _DROPPED_RESPONSE | {b"cache-control", b"x-accel-buffering"}
-_STREAM_HEADERS: Final = [(b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
 _NO_BODY_STATUS: Final = frozenset({204, 304})
 
 
 @dataclass(frozen=True, slots=True)
 class _Answer:
-    """An upstream's answer: the whole body, or None for an event stream still open."""
+    """An upstream's answer, its body read whole."""
 
     response: aiohttp.ClientResponse
-    body: bytes | None
+    body: bytes
 
 
 class Forwarder:
@@ -182,14 +179,14 @@ class Forwarder:
                 if answer.response.status < 500:
                     self._pool.succeeded(upstream)
                     self._metrics.attempt(upstream.url, "ok")
-                    await self._relay(answer, receive, send)
+                    await self._relay(answer, send)
                     return
                 outcome = "http_5xx"
                 last_error = answer
             self._failed(upstream, outcome)
             failures.append(outcome)
         if last_error is not None:
-            await self._relay(last_error, receive, send)
+            await self._relay(last_error, send)
             return
         self._metrics.unanswered += 1
         raise HTTPException(
@@ -206,25 +203,19 @@ class Forwarder:
     async def _exchange(
         self, upstream: Upstream, target: str, headers: list[tuple[str, str]]
     ) -> _Answer:
-        """One attempt: the headers and, unless it is an event stream, the body, in time."""
+        """One attempt: the headers and the body, in time."""
         # encoded=True: the path goes on exactly as the client sent it, never re-normalized.
         url = URL(upstream.url + target, encoded=True)
-        async with asyncio.timeout(self._timeout) as deadline:
+        async with asyncio.timeout(self._timeout):
             response = await self.session.get(url, headers=headers, allow_redirects=False)
-            if response.status < 500 and _is_event_stream(response):
-                deadline.reschedule(None)
-                return _Answer(response, None)
             try:
                 body = await response.read()
             finally:
                 response.release()
         return _Answer(response, body)
 
-    async def _relay(self, answer: _Answer, receive: Receive, send: Send) -> None:
+    async def _relay(self, answer: _Answer, send: Send) -> None:
         response = answer.response
-        if answer.body is None:
-            await self._relay_stream(response, receive, send)
-            return
         headers = self._response_headers(response.raw_headers, _DROPPED_RESPONSE)
         if response.status not in _NO_BODY_STATUS:
             headers.append((b"content-length", str(len(answer.body)).encode()))
@@ -246,56 +237,6 @@ class Forwarder:
             headers.append((b"x-served-by", self._served_by + b", " + served_by))
             headers.append((b"x-served-by-data-api", served_by.split(b"/", 1)[0].strip()))
         return headers
-
-    async def _relay_stream(
-        self, response: aiohttp.ClientResponse, receive: Receive, send: Send
-    ) -> None:
-        headers = self._response_headers(response.raw_headers, _DROPPED_STREAM)
-        headers += _STREAM_HEADERS
-        self._metrics.streams_open += 1
-        self._metrics.streams_total += 1
-        try:
-            await send(
-                {"type": "http.response.start", "status": response.status, "headers": headers}
-            )
-            if await _pump(response, receive, send):
-                # The upstream ended or broke: end the client's stream too, so its EventSource
-                # reconnects, through the ingress, to a member that is alive.
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-        finally:
-            self._metrics.streams_open -= 1
-            # Never back to the pool: the connection is mid-stream or gone.
-            response.close()
-
-
-async def _pump(response: aiohttp.ClientResponse, receive: Receive, send: Send) -> bool:
-    """Relay the stream until it ends (True) or the client disconnects (False)."""
-
-    async def relay() -> None:
-        async for chunk in response.content.iter_any():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-
-    async def client_gone() -> None:
-        # uvicorn does not fail a send to a client that has gone, it drops it: without this
-        # watch a stream to a closed tab would be relayed until the upstream ends it.
-        while (await receive())["type"] != "http.disconnect":
-            pass
-
-    relaying = asyncio.ensure_future(relay())
-    watching = asyncio.ensure_future(client_gone())
-    try:
-        done, _ = await asyncio.wait((relaying, watching), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (relaying, watching):
-            task.cancel()
-        await asyncio.gather(relaying, watching, return_exceptions=True)
-    if relaying in done and (exc := relaying.exception()) is not None:
-        log.info("event stream from upstream broke: %r", exc)
-    return watching not in done
-
-
-def _is_event_stream(response: aiohttp.ClientResponse) -> bool:
-    return response.content_type == "text/event-stream"
 
 
 def _request_headers(scope: Any) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Final, Literal
 
+from trafficha.apps.data_api.hub import EventHub
 from trafficha.apps.gateway.upstreams import UpstreamPool
 from trafficha.apps.metrics import Sample, family, render
 
@@ -26,13 +27,11 @@ class GatewayMetrics:
         self.retries = 0
         self.unanswered = 0
         self.rate_limited = 0
-        self.streams_open = 0
-        self.streams_total = 0
 
     def attempt(self, url: str, outcome: Outcome) -> None:
         self.attempts[url, outcome] += 1
 
-    def render(self, *, rate_limit_clients: int) -> str:
+    def render(self, *, rate_limit_clients: int, hub: EventHub) -> str:
         upstreams = self._pool.upstreams
         ejected = self._pool.ejected()
         attempts: list[Sample] = [
@@ -61,12 +60,21 @@ class GatewayMetrics:
                 _scalar(
                     "rate_limit_clients", "gauge", "Clients in the rate table.", rate_limit_clients
                 ),
+                _scalar("event_streams_open", "gauge", "Event streams served now.", hub.clients),
+                _scalar("event_streams_total", "counter", "Event streams served.", hub.opened),
                 _scalar(
-                    "event_streams_open", "gauge", "Event streams relayed now.", self.streams_open
+                    "event_streams_resumed_total",
+                    "counter",
+                    "Streams resumed after their Last-Event-ID.",
+                    hub.resumed,
                 ),
                 _scalar(
-                    "event_streams_total", "counter", "Event streams relayed.", self.streams_total
+                    "event_streams_dropped_total",
+                    "counter",
+                    "Streams dropped for falling behind.",
+                    hub.dropped,
                 ),
+                _scalar("events_relayed_total", "counter", "Events from the log.", hub.relayed),
             ]
         )
 
