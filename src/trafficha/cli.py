@@ -187,6 +187,10 @@ def _print_status(stack: LocalStack, *, as_json: bool) -> None:
         state = f"pid {row.pid}" if row.running else "stopped"
         if row.healthy is not None:
             state += "" if row.healthy else " (not answering)"
+        if row.open_files is not None:
+            state += f", {row.open_files} open files"
+        if row.max_connections is not None:
+            state += f", maxconn {row.max_connections}"
         where = f"127.0.0.1:{row.port}" if row.port else "-"
         sys.stdout.write(f"{row.member:8} {row.name:18} {where:16} {state}\n")
     if pipeline is None:

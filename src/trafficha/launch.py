@@ -15,6 +15,7 @@ from typing import Any
 from trafficha.apps.serve import run_data_api, run_gateway, run_proxy, run_simulator
 from trafficha.config import Settings
 from trafficha.errors import ConfigError
+from trafficha.limits import raise_open_files
 from trafficha.logs import configure_logging
 from trafficha.services.runner import WORKERS
 
@@ -36,6 +37,6 @@ def run(service: str, settings: Settings) -> None:
     if service not in SERVICES:
         raise ConfigError(f"unknown service {service!r}; one of {', '.join(sorted(SERVICES))}")
     configure_logging(settings, service)
-    log.info("starting %s", service)
+    log.info("starting %s (open-file limit %d)", service, raise_open_files())
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(SERVICES[service](settings))

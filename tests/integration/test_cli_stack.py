@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import pymysql
 import pytest
 
 from tests.support.stack import running_stack, trafficha
+from trafficha.limits import OPEN_FILES_WANTED
+from trafficha.topology.ingress import ingress_maxconn
 from trafficha.topology.local import (
     DB_NAME,
     DB_READER,
@@ -61,6 +64,13 @@ def test_status_reports_every_process_and_the_pipeline(stack: LocalStack) -> Non
     }
     assert all(p["pid"] and pid_alive(p["pid"]) for p in processes.values())
     assert all(p["healthy"] in (True, None) for p in processes.values())
+    # Each process runs with the open-file limit an audience needs (as far as the hard limit
+    # lets it), and the ingress with the maxconn that limit leaves room for.
+    wanted = min(OPEN_FILES_WANTED, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+    # (The store servers set their own from maxclients and max_connections.)
+    ours = {n: p for n, p in processes.items() if n not in ("redis-server", "mariadbd")}
+    assert all(p["openFiles"] >= wanted for p in ours.values()), ours
+    assert processes["ingress"]["maxConnections"] == ingress_maxconn(wanted)
     pipeline = report["pipeline"]
     assert pipeline["leader"]["epoch"] >= 1
     assert pipeline["leader"]["member"] in MEMBERS

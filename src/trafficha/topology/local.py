@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -31,8 +32,9 @@ import msgspec
 from trafficha.config import Settings, env_name, load_settings
 from trafficha.connections import stream_keys
 from trafficha.datasets.registry import DATASETS
+from trafficha.limits import open_files_of, raise_open_files
 from trafficha.streams.keys import StreamKeys
-from trafficha.topology.ingress import Backend, haproxy_config, write_error_files
+from trafficha.topology.ingress import Backend, haproxy_config, ingress_maxconn, write_error_files
 from trafficha.topology.processes import (
     ManagedProcess,
     ProcessError,
@@ -130,12 +132,15 @@ def free_ingress_port() -> int:
     raise ProcessError("no free block of ports for a stack")
 
 
-class ProcessStatus(msgspec.Struct, frozen=True, kw_only=True):
+class ProcessStatus(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     name: str
     member: str
     port: int | None
     pid: int | None
     healthy: bool | None = None
+    # The process's soft open-file limit (its sockets); for the ingress, its maxconn as well.
+    open_files: int | None = None
+    max_connections: int | None = None
 
     @property
     def running(self) -> bool:
@@ -272,13 +277,18 @@ class LocalStack:
         self.ingress_config.parent.mkdir(parents=True, exist_ok=True)
         backends = [Backend(m, self.layout.member_port(m, "gateway")) for m in MEMBERS]
         errors = write_error_files(self.ingress_config.parent / "errors")
-        self.ingress_config.write_text(
-            haproxy_config(self.layout.ingress_port, backends, error_files=errors)
+        config = haproxy_config(
+            self.layout.ingress_port,
+            backends,
+            error_files=errors,
+            maxconn=ingress_maxconn(raise_open_files()),
         )
+        self.ingress_config.write_text(config)
 
     def _start(self, service: Service) -> None:
         if service.process.alive():
             return
+        raise_open_files()  # inherited: every process of the stack holds sockets by the thousand
         env = self.service_env(service.member, service.name)
         if service.port is not None:
             env["PORT"] = str(service.port)
@@ -360,9 +370,26 @@ class LocalStack:
                 url = service.health_url if service else None
                 healthy = answers(url) if url else None
             out.append(
-                ProcessStatus(name=process.name, member=member, port=port, pid=pid, healthy=healthy)
+                ProcessStatus(
+                    name=process.name,
+                    member=member,
+                    port=port,
+                    pid=pid,
+                    healthy=healthy,
+                    open_files=open_files_of(pid) if pid is not None else None,
+                    max_connections=self._ingress_maxconn() if process.name == "ingress" else None,
+                )
             )
         return out
+
+    def _ingress_maxconn(self) -> int | None:
+        """The ``maxconn`` the ingress runs with, from its generated configuration."""
+        try:
+            text = self.ingress_config.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        found = re.search(r"^\s*maxconn (\d+)$", text, re.M)
+        return int(found[1]) if found else None
 
     # --- configuration of the services ---------------------------------------------------
 
