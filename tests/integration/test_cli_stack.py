@@ -70,7 +70,7 @@ def test_status_reports_every_process_and_the_pipeline(stack: LocalStack) -> Non
     # (The store servers set their own from maxclients and max_connections.)
     ours = {n: p for n, p in processes.items() if n not in ("redis-server", "mariadbd")}
     assert all(p["openFiles"] >= wanted for p in ours.values()), ours
-    assert processes["ingress"]["maxConnections"] == ingress_maxconn(wanted)
+    assert processes["ingress"]["maxConnections"] >= ingress_maxconn(wanted)
     pipeline = report["pipeline"]
     assert pipeline["leader"]["epoch"] >= 1
     assert pipeline["leader"]["member"] in MEMBERS
