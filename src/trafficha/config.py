@@ -8,6 +8,7 @@ variable; secret values never appear in that message, in reprs or in logs.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -177,9 +178,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     gateway_rate_limit: Annotated[
         Positive,
         _doc(
-            "Gateway: requests per second allowed per client (token bucket; bursts of twice that)."
+            "Gateway: requests per second allowed per client (token bucket; bursts of twice "
+            "that). A dashboard asks about a dozen at its first load and a few a minute after."
         ),
-    ] = 10_000
+    ] = 50
+    gateway_rate_limit_exempt: Annotated[
+        str,
+        _doc(
+            "Gateway: client networks never rate-limited, comma-separated CIDRs (loopback: "
+            "operators, benchmarks and load tests on the machine itself); `none` for none."
+        ),
+    ] = "127.0.0.0/8,::1/128"
     spa_dist_dir: Annotated[
         str,
         _doc("Gateway: the dashboard build it serves at `/` (default: spa/dist of the checkout)."),
@@ -257,11 +266,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             for url in urls:
                 if not re.match(r"^https?://\S+$", url):
                     raise ValueError(f"{name}: not an http(s) URL: {url!r}")
+        try:
+            self.rate_limit_exempt  # noqa: B018 - parsed once here, to fail at start
+        except ValueError as exc:
+            raise ValueError(f"GATEWAY_RATE_LIMIT_EXEMPT: {exc}") from exc
 
     @property
     def data_api_urls(self) -> tuple[str, ...]:
         """The gateway's data-api upstreams, in preference order."""
         return tuple(u.strip() for u in self.data_api_service_url.split(",") if u.strip())
+
+    @property
+    def rate_limit_exempt(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The client networks the gateway does not rate-limit."""
+        parts = [p.strip() for p in self.gateway_rate_limit_exempt.split(",")]
+        if parts == ["none"]:
+            return ()
+        return tuple(ipaddress.ip_network(p, strict=False) for p in parts if p)
 
     @property
     def openapi_proxy_urls(self) -> tuple[str, ...]:

@@ -575,6 +575,10 @@ async def test_rate_limit_per_client(
     samples = await metrics(http, gateway)
     assert samples["trafficha_gateway_rate_limited_total"] == len(limited)
     assert samples["trafficha_gateway_rate_limit_clients"] >= 2
+    # The machine itself (loopback: operators, benchmarks, load tests) is exempt by default.
+    local = [await get(http, url) for _ in range(30)]
+    assert [a.status for a in local] == [200] * 30
+    assert (await metrics(http, gateway))["trafficha_gateway_rate_limited_total"] == len(limited)
 
 
 # --- the dashboard --------------------------------------------------------------------------
@@ -848,3 +852,37 @@ async def test_dashboard_files_are_compressed(
     assert small.status == 200
     assert small.header("Content-Encoding") is None
     assert b"INDEX-MARKER" in small.body
+
+
+# --- requests uvicorn cannot parse ----------------------------------------------------------
+
+
+async def test_an_unreadable_request_gets_a_problem_document(
+    apis: Apis, start_gateway: Callable[..., str]
+) -> None:
+    """uvicorn's own 400 (its parser refused the request: the app never saw it) comes back as
+    every other error does, on the gateway's port as on every service's."""
+    gateway = URL(start_gateway(apis.member1))
+    assert gateway.host is not None
+    assert gateway.port is not None
+    for request in (
+        b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",
+        b"G\x00T / HTTP/1.1\r\n\r\n",
+    ):
+        reader, writer = await asyncio.open_connection(gateway.host, gateway.port)
+        try:
+            writer.write(request)
+            await writer.drain()
+            answer = await asyncio.wait_for(reader.read(), 5)  # it closes the connection
+        finally:
+            writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        assert lines[0] == "HTTP/1.1 400 Bad Request", request
+        headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+        assert headers["content-type"] == "application/problem+json"
+        assert int(headers["content-length"]) == len(body)
+        assert "server" not in headers
+        document = msgspec.json.decode(body)
+        assert (document["status"], document["title"]) == (400, "Bad Request")
+        assert document["detail"] == "Invalid HTTP request received."

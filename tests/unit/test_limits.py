@@ -28,7 +28,7 @@ def test_a_process_started_with_debians_default_raises_its_soft_limit() -> None:
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     out = subprocess.run(
         [sys.executable, "-c", _RAISE],
-        preexec_fn=_low_soft_limit,  # noqa: PLW1509 - a fresh child, no threads to race
+        preexec_fn=_low_soft_limit,
         capture_output=True,
         text=True,
         check=True,

@@ -10,7 +10,7 @@ import signal
 import socket
 from collections.abc import Callable, Coroutine, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as aioredis
 import uvicorn
@@ -23,9 +23,12 @@ from trafficha.services.collector import Collector
 from trafficha.services.heartbeat import heartbeating
 from trafficha.services.probes import ReadinessCheck, probe_app, serving_probes
 from trafficha.services.processor import Processor
+from trafficha.services.protocol import ProblemHttpProtocol
 from trafficha.store import DedupStore
 
 log = logging.getLogger(__name__)
+
+LISTEN_BACKLOG: Final = 4096
 
 
 def _ms(settings_value: Any) -> int:
@@ -138,7 +141,10 @@ async def serve_app(app: Any, settings: Settings, *, heartbeat: str | None = Non
         log_config=None,
         access_log=False,
         loop="uvloop",
-        http="httptools",
+        # httptools, with its own 400 answered as a problem document like every other error.
+        http=ProblemHttpProtocol,
+        # A failover sends thousands of viewers back within seconds: queue their connects.
+        backlog=LISTEN_BACKLOG,
         # No "server: uvicorn": what runs behind a port is nobody's business.
         server_header=False,
         # Open event streams never end by themselves: don't wait on them at shutdown.

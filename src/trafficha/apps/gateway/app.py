@@ -27,7 +27,7 @@ from trafficha.apps.data_api.hub import EventHub
 from trafficha.apps.gateway.events import EVENTS_PATH, serve_events
 from trafficha.apps.gateway.forward import Forwarder
 from trafficha.apps.gateway.metrics import GatewayMetrics
-from trafficha.apps.gateway.ratelimit import TokenBuckets, client_address
+from trafficha.apps.gateway.ratelimit import Exemptions, TokenBuckets, client_address
 from trafficha.apps.gateway.spa import SpaFiles, default_dist_dir, has_dot_segment
 from trafficha.apps.gateway.upstreams import UpstreamPool
 from trafficha.apps.kit import OPS_PATHS, build_app
@@ -92,6 +92,7 @@ class Gateway:
             timeout=settings.gateway_timeout.total_seconds(),
         )
         self.limits = TokenBuckets(float(settings.gateway_rate_limit))
+        self.exempt = Exemptions(settings.rate_limit_exempt)
         dist = Path(settings.spa_dist_dir) if settings.spa_dist_dir else default_dist_dir()
         self.spa = SpaFiles(dist)
         served_by = f"{settings.member_name}/{SERVICE}"
@@ -148,7 +149,10 @@ class Gateway:
         await response.to_asgi_response(None, request)(scope, receive, send)
 
     def _limit(self, scope: Any) -> None:
-        wait = self.limits.take(client_address(scope))
+        client = client_address(scope)
+        if client in self.exempt:
+            return
+        wait = self.limits.take(client)
         if wait:
             self.metrics.rate_limited += 1
             raise TooManyRequestsException(

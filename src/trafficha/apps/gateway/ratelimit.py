@@ -1,19 +1,22 @@
 """Per-client token buckets: ``rate`` requests per second, bursts of ``burst``.
 
 A client is the first address of ``X-Forwarded-For`` (the ingress adds it) or else the peer
-address. The table is bounded: when it is full, buckets idle long enough to have refilled are
-dropped first — a full bucket and a new one are the same, so that loses nothing — and if that is
-not enough (a flood of distinct clients), the oldest entries go.
+address; clients in the exempt networks (:class:`Exemptions`: loopback by default, the machine's
+own operators and load tools) are never limited. The table is bounded: when it is full, buckets
+idle long enough to have refilled are dropped first — a full bucket and a new one are the same,
+so that loses nothing — and if that is not enough (a flood of distinct clients), the oldest
+entries go.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import islice
 from typing import Any, Final
 
-__all__ = ["MAX_CLIENTS", "TokenBuckets", "client_address"]
+__all__ = ["MAX_CLIENTS", "Exemptions", "TokenBuckets", "client_address"]
 
 MAX_CLIENTS: Final = 10_000
 # After an overflow, room is made down to this share of the table, so a flood of new clients
@@ -31,6 +34,36 @@ def client_address(scope: Any) -> bytes:
             break
     client = scope.get("client")
     return client[0].encode() if client else b"unknown"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Exemptions:
+    """Which clients are never limited; the answer per address is remembered (bounded)."""
+
+    def __init__(self, networks: Sequence[Network], *, max_clients: int = MAX_CLIENTS) -> None:
+        self._networks = tuple(networks)
+        self._max = max_clients
+        self._known: dict[bytes, bool] = {}
+
+    def __contains__(self, client: bytes) -> bool:
+        known = self._known.get(client)
+        if known is None:
+            known = self._lookup(client)
+            if len(self._known) >= self._max:
+                self._known.clear()  # a flood of addresses: start over, answers are cheap
+            self._known[client] = known
+        return known
+
+    def _lookup(self, client: bytes) -> bool:
+        if not self._networks:
+            return False
+        try:
+            address = ipaddress.ip_address(client.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            return False  # not an address (a forged header): limited like anyone
+        return any(address in network for network in self._networks)
 
 
 class TokenBuckets:
