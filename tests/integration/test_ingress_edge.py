@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.support.services import Services
+from trafficha.limits import raise_open_files
 from trafficha.topology.ingress import (
     ERROR_STATUSES,
     Backend,
     haproxy_config,
+    ingress_maxconn,
     problem_response,
     write_error_files,
 )
@@ -54,7 +56,9 @@ def ingress(tmp_path: Path) -> Iterator[tuple[int, Services]]:
         config = tmp_path / "haproxy.cfg"
         errors = write_error_files(tmp_path / "errors")
         backend_port = int(backend.url.rsplit(":", 1)[1])
-        config.write_text(haproxy_config(port, [Backend("sim", backend_port)], error_files=errors))
+        maxconn = ingress_maxconn(raise_open_files())
+        backends = [Backend("sim", backend_port)]
+        config.write_text(haproxy_config(port, backends, error_files=errors, maxconn=maxconn))
         with (tmp_path / "haproxy.log").open("wb") as log:
             haproxy = subprocess.Popen(
                 [find_binary("haproxy"), "-db", "-f", str(config)], stdout=log, stderr=log
@@ -114,6 +118,12 @@ def test_the_ingress_answers_its_own_errors_as_problem_documents(
     # The members' /metrics is theirs: not through the ingress.
     assert_problem(*get(port, "/metrics"), expected=404)
     assert_problem(*get(port, "/metrics/anything"), expected=404)
+    # Nor their readiness, which names the gateways' upstream URLs (and is not the data API's
+    # /readyz that the published schema describes); liveness is the same shape everywhere.
+    assert_problem(*get(port, "/readyz"), expected=404)
+    status, _, body = get(port, "/healthz")
+    assert status == 200
+    assert set(json.loads(body)) == {"status", "service", "member"}
 
     # No gateway left: HAProxy's 503 is a problem document too.
     services.stop_all()

@@ -7,11 +7,12 @@ timed-out answer, or a 502/503/504; the event stream on a backend of its own wit
 timeouts.
 
 At the edge: HAProxy's own answers (no gateway left, a timeout, a denied path) are problem
-documents like every other error (:func:`write_error_files`); the members' ``/metrics`` is not
-reachable through it (only on the members' own ports); no ``Server`` header goes out. Requests it
-cannot parse (a request line or headers beyond its 16 KB buffer, a malformed or non-ASCII
-request) are refused with 400 before any member sees them, but HAProxy 2.6 answers those from
-its H1 layer with its built-in page, not the errorfile (haproxy/haproxy#3032, fixed in 3.2).
+documents like every other error (:func:`write_error_files`); the members' ``/metrics`` and
+``/readyz`` are not reachable through it (only on the members' own ports); no ``Server`` header
+goes out. Requests it cannot parse (a request line or headers beyond its 16 KB buffer, a
+malformed or non-ASCII request) are refused with 400 before any member sees them, but HAProxy
+2.6 answers those from its H1 layer with its built-in page, not the errorfile
+(haproxy/haproxy#3032, fixed in 3.2).
 """
 
 from __future__ import annotations
@@ -89,11 +90,12 @@ def haproxy_config(
     *,
     bind: str = "127.0.0.1",
     error_files: Mapping[int, Path] | None = None,
-    maxconn: int = MAXCONN_WANTED,
+    maxconn: int,
 ) -> str:
     """The HAProxy configuration of the local ingress (its own errors as problem documents
     when ``error_files`` from :func:`write_error_files` are given), for at most ``maxconn``
-    client connections (:func:`ingress_maxconn`)."""
+    client connections: :func:`ingress_maxconn` of the open-file limit HAProxy will inherit
+    (it refuses to start when it cannot have two descriptors per connection)."""
     servers = "\n".join(f"    server {b.name} 127.0.0.1:{b.port} check" for b in backends)
     # Event streams cost a gateway a queue each, not a worker: far more per server than GETs.
     stream_servers = "\n".join(
@@ -135,8 +137,10 @@ frontend ingress
     # Marks the public's requests (replacing any client's value): /api/ha/status leaves out
     # pids and ports for them.
     http-request set-header X-Trafficha-Edge public
-    # Operators' views stay on the members' own ports.
+    # Operators' views stay on the members' own ports: the figures, and the readiness that
+    # names the gateways' upstream URLs (the published schema's /readyz is the data API's).
     http-request deny deny_status 404 if {{ path /metrics }} || {{ path_beg /metrics/ }}
+    http-request deny deny_status 404 if {{ path /readyz }} || {{ path_beg /readyz/ }}
     http-response del-header Server
     acl event_stream path_beg /api/events
     use_backend gateways_events if event_stream
