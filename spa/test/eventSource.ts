@@ -5,12 +5,15 @@ export class FakeEventSource {
   static readonly OPEN = 1;
   static readonly CLOSED = 2;
   static last: FakeEventSource | null = null;
+  /** every one made, oldest first (tests that count reopens empty it first) */
+  static all: FakeEventSource[] = [];
   readyState = FakeEventSource.CONNECTING;
   onopen: (() => void) | null = null;
   onerror: (() => void) | null = null;
   private listeners = new Map<string, ((ev: MessageEvent) => void)[]>();
   constructor(readonly url: string) {
     FakeEventSource.last = this;
+    FakeEventSource.all.push(this);
   }
   addEventListener(name: string, fn: (ev: MessageEvent) => void) {
     this.listeners.set(name, [...(this.listeners.get(name) ?? []), fn]);
@@ -21,6 +24,16 @@ export class FakeEventSource {
   open() {
     this.readyState = FakeEventSource.OPEN;
     this.onopen?.();
+  }
+  /** The connection drops and the browser retries it itself (readyState CONNECTING). */
+  drop() {
+    this.readyState = FakeEventSource.CONNECTING;
+    this.onerror?.();
+  }
+  /** The browser gives up (a 502, a wrong content type): CLOSED, never retried. */
+  fail() {
+    this.readyState = FakeEventSource.CLOSED;
+    this.onerror?.();
   }
   emit(name: string, data: unknown) {
     for (const fn of this.listeners.get(name) ?? []) fn({ data: JSON.stringify(data) } as MessageEvent);

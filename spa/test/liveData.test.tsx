@@ -1,8 +1,11 @@
 // useLiveData follows the learned network: a commit of road, tollgates or VDS data refetches
-// /api/network and /api/network/sections, once per burst, and an unchanged answer changes nothing.
+// /api/network and /api/network/sections, once per burst, and an unchanged answer changes nothing;
+// the layers are asked for at the geometry version last seen. It reopens an event stream the
+// browser gave up on after a jittered, growing backoff, and skips commits that changed nothing.
 import { act, renderHook } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { NETWORK_DELAY_MS, NETWORK_GAP_MS, NETWORK_POLL_MS, useLiveData } from "../src/api/useLiveData";
+import { NETWORK_DELAY_MS, NETWORK_GAP_MS, NETWORK_POLL_MS, SSE_STUCK_MS, useLiveData } from "../src/api/useLiveData";
+import { NETWORK_VERSION_KEY } from "../src/lib/network";
 import type { SectionCollection } from "../src/api/types";
 import { FakeEventSource } from "./eventSource";
 import { section } from "./fixtures";
@@ -24,19 +27,27 @@ const ROUTE = {
 
 // What the fake API answers now, per path; every request is counted.
 let served: Record<string, unknown>;
+/** The geometry's version the fake names in X-Network-Version (none: an older server). */
+let geometryVersion: string | null;
 const calls: string[] = [];
 const count = (path: string) => calls.filter((c) => c === path).length;
+/** Every request's URL and cache mode, in order. */
+const requests: { url: string; cache: RequestCache | undefined }[] = [];
+const layerRequests = () => requests.filter((r) => r.url.startsWith("/api/network"));
 
-function fakeFetch(input: RequestInfo | URL): Promise<Response> {
+function fakeFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
   const url = String(input);
   const path = url.split("?")[0];
   calls.push(path);
+  requests.push({ url, cache: init?.cache });
   const known = path in served;
   const body = JSON.stringify(known ? served[path] : null);
+  const headers = new Headers({ "X-Served-By": "member1/data-api" });
+  if (geometryVersion !== null && path.startsWith("/api/network")) headers.set("X-Network-Version", geometryVersion);
   return Promise.resolve({
     ok: known,
     status: known ? 200 : 404,
-    headers: new Headers({ "X-Served-By": "member1/data-api" }),
+    headers,
     json: () => Promise.resolve(JSON.parse(body)),
     text: () => Promise.resolve(body),
   } as unknown as Response);
@@ -66,7 +77,11 @@ beforeEach(() => {
   vi.useFakeTimers();
   vi.setSystemTime(Date.parse("2026-11-27T13:48:00+09:00"));
   calls.length = 0;
+  requests.length = 0;
+  geometryVersion = null;
+  localStorage.clear();
   FakeEventSource.last = null;
+  FakeEventSource.all = [];
   served = {
     "/api/network": collection([ROUTE]),
     "/api/network/sections": collection([A]),
@@ -82,6 +97,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.unstubAllGlobals();
+  vi.restoreAllMocks();
   vi.useRealTimers();
 });
 
@@ -175,5 +191,202 @@ describe("the learned network", () => {
     await advance(NETWORK_GAP_MS + 100);
     expect(count("/api/network/sections")).toBe(3);
     expect(result.current.sections?.features).toHaveLength(2);
+  });
+});
+
+describe("the event stream", () => {
+  const made = () => FakeEventSource.all.length;
+  const newest = () => FakeEventSource.all[FakeEventSource.all.length - 1];
+
+  it("reopens a stream the browser gave up on after a jittered backoff that doubles up to a cap", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.999);
+    const { result, es } = await start();
+    expect(made()).toBe(1);
+    // refused (a 502 while no member serves) at every reopen: half the base plus the draw's half
+    // of it, from 1 s doubling to 30 s, each counted from the refusal
+    act(() => es.fail());
+    for (const wait of [1000, 1999, 3998, 7996, 15992, 29985, 29985, 29985]) {
+      const n = made();
+      await advance(wait - 50);
+      expect(made()).toBe(n);
+      await advance(100);
+      expect(made()).toBe(n + 1);
+      expect(newest().url).toBe("/api/events");
+      act(() => newest().fail());
+    }
+    expect(result.current.connection).not.toBe("live");
+
+    // a member serves again: the reopened stream's hello refetches everything (a new EventSource
+    // sends no Last-Event-ID, so nothing is replayed), and the backoff starts over
+    await advance(29985 + 50);
+    const accidents = count("/api/accidents/latest");
+    act(() => {
+      newest().open();
+      newest().emit("hello", { servedBy: "member2/data-api" });
+    });
+    await advance(300);
+    expect(result.current.connection).toBe("live");
+    expect(count("/api/accidents/latest")).toBeGreaterThan(accidents);
+    const n = made();
+    act(() => newest().fail());
+    await advance(1000 - 50);
+    expect(made()).toBe(n);
+    await advance(100);
+    expect(made()).toBe(n + 1);
+  });
+
+  it("spreads the reopens by the random draw", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0);
+    const { es } = await start();
+    act(() => es.fail());
+    await advance(450);
+    expect(made()).toBe(1);
+    await advance(100);
+    expect(made()).toBe(2);
+  });
+
+  it("leaves a dropped stream to the browser's own retry, and reopens one stuck connecting", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.999);
+    const { result, es } = await start();
+    // the browser retries at the server's `retry:` (and sends Last-Event-ID): no new stream
+    act(() => es.drop());
+    expect(result.current.connection).not.toBe("live");
+    await advance(SSE_STUCK_MS - 100);
+    expect(made()).toBe(1);
+    act(() => {
+      es.open();
+      es.emit("hello", { servedBy: "member1/data-api" });
+    });
+    expect(result.current.connection).toBe("live");
+    await advance(60_000);
+    expect(made()).toBe(1);
+
+    // dropped again and never connecting: closed and reopened after SSE_STUCK_MS, then again
+    // while each new one hangs (no open, no error), the backoff taking over once it is the
+    // longer wait; each new stream's clock starts at its reopen
+    act(() => es.drop());
+    let late = 0;
+    for (const wait of [SSE_STUCK_MS, SSE_STUCK_MS, SSE_STUCK_MS, 7996]) {
+      const n = made();
+      await advance(wait - 50 - late);
+      expect(made()).toBe(n);
+      await advance(100);
+      expect(made()).toBe(n + 1);
+      expect(FakeEventSource.all[n - 1].readyState).toBe(FakeEventSource.CLOSED);
+      late = 50;
+    }
+  });
+
+  it("reopens nothing once the page is gone", async () => {
+    const { es, unmount } = await start();
+    unmount();
+    act(() => es.fail());
+    await advance(60_000);
+    expect(made()).toBe(1);
+  });
+});
+
+describe("commits", () => {
+  it("refetch only the HA status when the batch inserted and cleared nothing", async () => {
+    const { es } = await start();
+    const before = { accidents: count("/api/accidents/latest"), stats: count("/api/accidents/stats") };
+    const ha = count("/api/ha/status");
+    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 0, cleared: 0, duplicates: 12 }));
+    await advance(300);
+    expect(count("/api/accidents/latest")).toBe(before.accidents);
+    expect(count("/api/accidents/stats")).toBe(before.stats);
+    expect(count("/api/ha/status")).toBe(ha + 1);
+
+    // incidents the feed no longer lists were marked cleared: the list moved
+    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 0, cleared: 3, duplicates: 9 }));
+    await advance(300);
+    expect(count("/api/accidents/latest")).toBe(before.accidents + 1);
+    expect(count("/api/accidents/stats")).toBe(before.stats + 1);
+
+    // an older server's commit (no cleared count): as before
+    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 0, duplicates: 9 }));
+    await advance(300);
+    expect(count("/api/accidents/latest")).toBe(before.accidents + 2);
+  });
+});
+
+describe("the geometry's version", () => {
+  beforeEach(() => {
+    served["/api/network/outline"] = collection([]);
+  });
+
+  it("is learned from an answer, kept for the next visit, and asked for then", async () => {
+    geometryVersion = "3f9c0a1b2d4e6f70";
+    const first = await start();
+    expect(layerRequests().map((r) => r.url)).toEqual([
+      "/api/network",
+      "/api/network/sections?v=3f9c0a1b2d4e6f70",
+      "/api/network/outline?v=3f9c0a1b2d4e6f70",
+    ]);
+    expect(localStorage.getItem(NETWORK_VERSION_KEY)).toBe("3f9c0a1b2d4e6f70");
+    first.unmount();
+
+    // a reload: every layer at the version kept, the browser's cache free to answer
+    requests.length = 0;
+    const { result } = await start();
+    expect(layerRequests()).toEqual([
+      { url: "/api/network?v=3f9c0a1b2d4e6f70", cache: undefined },
+      { url: "/api/network/sections?v=3f9c0a1b2d4e6f70", cache: undefined },
+      { url: "/api/network/outline?v=3f9c0a1b2d4e6f70", cache: undefined },
+    ]);
+    expect(result.current.sections?.features).toHaveLength(1);
+  });
+
+  it("is URL-encoded", async () => {
+    localStorage.setItem(NETWORK_VERSION_KEY, "a/b c");
+    geometryVersion = "a/b c";
+    await start();
+    expect(layerRequests()[0].url).toBe("/api/network?v=a%2Fb%20c");
+  });
+
+  it("is revalidated when the network is refetched, and moves to the one the answer names", async () => {
+    localStorage.setItem(NETWORK_VERSION_KEY, "v1");
+    geometryVersion = "v1";
+    const { result, es } = await start();
+    requests.length = 0;
+
+    // relearned: a cached v1 answer must not hide it, so the refetch revalidates
+    geometryVersion = "v2";
+    served["/api/network/sections"] = collection([A, B]);
+    act(() => es.emit("commit", { type: "commit", kind: "road", inserted: 4, cleared: 0, version: 2 }));
+    await advance(NETWORK_DELAY_MS + 100);
+    expect(layerRequests()).toEqual([
+      { url: "/api/network?v=v1", cache: "no-cache" },
+      { url: "/api/network/sections?v=v2", cache: "no-cache" },
+    ]);
+    expect(localStorage.getItem(NETWORK_VERSION_KEY)).toBe("v2");
+    expect(result.current.sections?.features).toHaveLength(2);
+  });
+
+  it("is kept in memory when storage is unavailable", async () => {
+    vi.spyOn(Storage.prototype, "getItem").mockImplementation(() => {
+      throw new DOMException("The operation is insecure.", "SecurityError");
+    });
+    vi.spyOn(Storage.prototype, "setItem").mockImplementation(() => {
+      throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    });
+    geometryVersion = "v1";
+    const { result } = await start();
+    expect(layerRequests().map((r) => r.url)).toEqual([
+      "/api/network",
+      "/api/network/sections?v=v1",
+      "/api/network/outline?v=v1",
+    ]);
+    expect(result.current.network?.features).toHaveLength(1);
+  });
+
+  it("is not asked for when the server names none (an older server)", async () => {
+    await start();
+    expect(layerRequests().map((r) => r.url)).toEqual([
+      "/api/network",
+      "/api/network/sections",
+      "/api/network/outline",
+    ]);
+    expect(localStorage.getItem(NETWORK_VERSION_KEY)).toBeNull();
   });
 });

@@ -9,7 +9,15 @@ import {
   volumeColor,
 } from "../src/lib/colors";
 import { inKorea, lineLatLngs, memoLine, offsetLine, toLatLng } from "../src/lib/geo";
-import { asCollection, shareFeatures } from "../src/lib/network";
+import {
+  asCollection,
+  isNetworkVersion,
+  layerUrl,
+  loadNetworkVersion,
+  NETWORK_VERSION_KEY,
+  saveNetworkVersion,
+  shareFeatures,
+} from "../src/lib/network";
 import { busiestTollgates, computeKpis, countByType, isCleared } from "../src/lib/kpi";
 import { gradeCounts, joinSections, routeCards } from "../src/lib/road";
 import { formatAgo, formatKstDateTime, formatKstHm, formatKstTime, kstHourKey } from "../src/lib/time";
@@ -25,7 +33,15 @@ import {
   progressLabel,
   queueKm,
 } from "../src/lib/incidents";
-import { ALL_RESOURCES, connectionState, networkChanges, resourcesForEvent } from "../src/lib/live";
+import {
+  ALL_RESOURCES,
+  connectionState,
+  networkChanges,
+  RECONNECT_BASE_MS,
+  RECONNECT_CAP_MS,
+  reconnectDelay,
+  resourcesForEvent,
+} from "../src/lib/live";
 import { parseServedBy } from "../src/api/client";
 import { applyMembers, diffSnapshots, memberHealth, pushEvents, snapshotFromStatus, TIMELINE_MAX } from "../src/lib/ha";
 import { langFromLocation, tabFromLocation } from "../src/lib/url";
@@ -311,6 +327,42 @@ describe("SSE event -> refetch", () => {
     expect(resourcesForEvent("commit", { kind: "tollgates" }).sort()).toEqual(["ha", "tollgates"]);
     expect(resourcesForEvent("commit", { kind: "vds" })).toEqual(["ha"]);
   });
+  it("refetches only the HA status for a commit that inserted and cleared nothing", () => {
+    for (const kind of ["accidents", "road", "tollgates", "weird"])
+      expect(resourcesForEvent("commit", { kind, inserted: 0, cleared: 0, duplicates: 40 })).toEqual(["ha"]);
+    // a new row, or only rows cleared (incidents the feed no longer lists): the lists moved
+    expect(resourcesForEvent("commit", { kind: "accidents", inserted: 0, cleared: 2 }).sort()).toEqual([
+      "accidents",
+      "ha",
+      "notices",
+      "stats",
+    ]);
+    expect(resourcesForEvent("commit", { kind: "accidents", inserted: 1, cleared: 0 }).sort()).toEqual([
+      "accidents",
+      "ha",
+      "notices",
+      "stats",
+    ]);
+    expect(resourcesForEvent("commit", { kind: "road", inserted: 0, cleared: 0 })).toEqual(["ha"]);
+  });
+  it("refetches as before a commit from an older server (no cleared count) or with odd counts", () => {
+    expect(resourcesForEvent("commit", { kind: "accidents", inserted: 0, duplicates: 9 }).sort()).toEqual([
+      "accidents",
+      "ha",
+      "notices",
+      "stats",
+    ]);
+    expect(resourcesForEvent("commit", { kind: "road", inserted: "0", cleared: "0" }).sort()).toEqual([
+      "ha",
+      "roadStatus",
+      "roadSummary",
+    ]);
+    expect(resourcesForEvent("commit", { kind: "road", inserted: null, cleared: 0 }).sort()).toEqual([
+      "ha",
+      "roadStatus",
+      "roadSummary",
+    ]);
+  });
   it("knows the commits the data API relearns the network after", () => {
     for (const kind of ["road", "tollgates", "vds"]) expect(networkChanges("commit", { kind })).toBe(true);
     for (const kind of ["accidents", "tollgate", "weird"]) expect(networkChanges("commit", { kind })).toBe(false);
@@ -322,6 +374,10 @@ describe("SSE event -> refetch", () => {
   });
   it("refetches everything on hello or an unknown commit kind; nothing on other events", () => {
     expect(resourcesForEvent("hello", {}).sort()).toEqual([...ALL_RESOURCES].sort());
+    expect(resourcesForEvent("hello", { resumed: false }).sort()).toEqual([...ALL_RESOURCES].sort());
+    // resumed: the replayed events refetch what they changed
+    expect(resourcesForEvent("hello", { resumed: true })).toEqual(["ha"]);
+    expect(resourcesForEvent("hello", { resumed: "yes" }).sort()).toEqual([...ALL_RESOURCES].sort());
     expect(resourcesForEvent("commit", { kind: "weird" }).sort()).toEqual([...ALL_RESOURCES].sort());
     expect(resourcesForEvent("ping", {})).toEqual([]);
   });
@@ -329,6 +385,51 @@ describe("SSE event -> refetch", () => {
     expect(connectionState(true, false)).toBe("live");
     expect(connectionState(false, true)).toBe("polling");
     expect(connectionState(false, false)).toBe("offline");
+  });
+});
+
+describe("reopening the event stream", () => {
+  it("waits half the base plus a random half, the base doubling per attempt up to the cap", () => {
+    expect(reconnectDelay(0, () => 0)).toBe(RECONNECT_BASE_MS / 2);
+    expect(reconnectDelay(0, () => 0.999999)).toBe(RECONNECT_BASE_MS);
+    expect(reconnectDelay(1, () => 0)).toBe(RECONNECT_BASE_MS);
+    expect(reconnectDelay(1, () => 0.5)).toBe(1.5 * RECONNECT_BASE_MS);
+    expect(reconnectDelay(3, () => 0)).toBe(4 * RECONNECT_BASE_MS);
+    for (const attempt of [5, 6, 10, 100, 5000]) {
+      expect(reconnectDelay(attempt, () => 0)).toBe(RECONNECT_CAP_MS / 2);
+      expect(reconnectDelay(attempt, () => 0.999999)).toBe(RECONNECT_CAP_MS);
+    }
+  });
+  it("spreads viewers dropped together over the attempt's window", () => {
+    // what a failover leaves: many viewers on the same attempt, each with its own draw
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (const attempt of [0, 2, 8]) {
+      const delays = Array.from({ length: 1000 }, () => reconnectDelay(attempt, random));
+      const base = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** attempt);
+      expect(Math.min(...delays)).toBeGreaterThanOrEqual(base / 2);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(base);
+      // no lockstep: hardly two viewers in the same 1 % of the window
+      const buckets = new Set(delays.map((d) => Math.floor(((d - base / 2) / (base / 2)) * 100)));
+      expect(buckets.size).toBeGreaterThan(95);
+    }
+  });
+  it("takes a bad attempt as the first, and a random outside [0, 1) as its bound", () => {
+    for (const attempt of [-3, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(reconnectDelay(attempt, () => 0)).toBe(RECONNECT_BASE_MS / 2);
+    expect(reconnectDelay(2.7, () => 0)).toBe(2 * RECONNECT_BASE_MS);
+    expect(reconnectDelay(0, () => -1)).toBe(RECONNECT_BASE_MS / 2);
+    expect(reconnectDelay(0, () => 7)).toBe(RECONNECT_BASE_MS);
+  });
+  it("draws from Math.random by default", () => {
+    for (let i = 0; i < 50; i++) {
+      const d = reconnectDelay(4);
+      expect(d).toBeGreaterThanOrEqual(8 * RECONNECT_BASE_MS);
+      expect(d).toBeLessThanOrEqual(16 * RECONNECT_BASE_MS);
+    }
   });
 });
 
@@ -443,6 +544,45 @@ describe("the learned network's layers", () => {
     // a reorder or a dropped feature is a change too
     expect(shareFeatures(prev, fc(f("b"), f("a")))).not.toBe(prev);
     expect(shareFeatures(prev, fc(f("a")))).not.toBe(prev);
+  });
+  it("asks for a layer at the version known, URL-encoded, and unversioned without one", () => {
+    expect(layerUrl("/api/network", "3f9c0a1b2d4e6f70")).toBe("/api/network?v=3f9c0a1b2d4e6f70");
+    expect(layerUrl("/api/network/sections", "a b&c=/?")).toBe("/api/network/sections?v=a%20b%26c%3D%2F%3F");
+    expect(layerUrl("/api/network/sections?route=0010", "abc")).toBe("/api/network/sections?route=0010&v=abc");
+    for (const none of [null, undefined, "", " abc", "x".repeat(65)])
+      expect(layerUrl("/api/network", none)).toBe("/api/network");
+    expect(layerUrl("/api/network", "x".repeat(64))).toBe(`/api/network?v=${"x".repeat(64)}`);
+    expect(isNetworkVersion("null")).toBe(true);
+    expect(isNetworkVersion(42)).toBe(false);
+  });
+  it("keeps the version in storage, and does without storage that is absent, blocked or full", () => {
+    localStorage.removeItem(NETWORK_VERSION_KEY);
+    expect(loadNetworkVersion()).toBeNull();
+    saveNetworkVersion("3f9c0a1b2d4e6f70");
+    expect(localStorage.getItem(NETWORK_VERSION_KEY)).toBe("3f9c0a1b2d4e6f70");
+    expect(loadNetworkVersion()).toBe("3f9c0a1b2d4e6f70");
+    // a value no server sent (edited by hand, say) is not asked for
+    localStorage.setItem(NETWORK_VERSION_KEY, "x".repeat(100));
+    expect(loadNetworkVersion()).toBeNull();
+    localStorage.removeItem(NETWORK_VERSION_KEY);
+
+    const blocked = () => {
+      throw new DOMException("The operation is insecure.", "SecurityError");
+    };
+    expect(loadNetworkVersion(blocked)).toBeNull();
+    expect(() => saveNetworkVersion("abc", blocked)).not.toThrow();
+    expect(loadNetworkVersion(() => null)).toBeNull();
+    expect(() => saveNetworkVersion("abc", () => null)).not.toThrow();
+    const full = {
+      getItem: () => {
+        throw new Error("unreadable");
+      },
+      setItem: () => {
+        throw new DOMException("quota", "QuotaExceededError");
+      },
+    } as unknown as Storage;
+    expect(loadNetworkVersion(() => full)).toBeNull();
+    expect(() => saveNetworkVersion("abc", () => full)).not.toThrow();
   });
   it("memoises a line's positions on its coordinates", () => {
     const coords = [

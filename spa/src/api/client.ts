@@ -55,10 +55,22 @@ export async function fetchJson<T>(url: string, signal?: AbortSignal): Promise<F
   return { data, servedBy, date: res.headers.get("Date") };
 }
 
-/** The body as text (to compare an answer with the last one before parsing it). */
-export async function fetchText(url: string, signal?: AbortSignal): Promise<Fetched<string>> {
-  const res = await fetch(url, { signal, headers: { Accept: "application/json" } });
+export interface FetchTextOptions {
+  signal?: AbortSignal;
+  /** the request's cache mode: "no-cache" revalidates even an answer cached as immutable */
+  cache?: RequestCache;
+}
+
+/** The body as text (to compare an answer with the last one before parsing it), with the
+ * response's headers (the caller reads the ones it needs, e.g. X-Network-Version). */
+export async function fetchText(
+  url: string,
+  { signal, cache }: FetchTextOptions = {},
+): Promise<Fetched<string> & { headers: Headers }> {
+  const init: RequestInit = { signal, headers: { Accept: "application/json" } };
+  if (cache) init.cache = cache;
+  const res = await fetch(url, init);
   const servedBy = parseServedBy(res.headers.get("X-Served-By"));
   if (!res.ok) throw new HttpError(res.status, url);
-  return { data: await res.text(), servedBy, date: res.headers.get("Date") };
+  return { data: await res.text(), servedBy, date: res.headers.get("Date"), headers: res.headers };
 }

@@ -9,13 +9,20 @@ export interface HelloEvent {
   source?: HaSource | null;
   alive?: string[];
   down?: string[];
+  /** the stream picked up after the browser's Last-Event-ID: the missed events follow */
+  resumed?: boolean;
 }
 export interface CommitEvent {
   type: "commit";
   kind: string;
   batchId?: string;
+  /** new rows */
   inserted?: number;
+  /** rows seen again (they only bump a seen counter) */
   duplicates?: number;
+  /** rows the batch's after-statements changed, e.g. incidents the feed no longer lists marked
+   * cleared (absent from older servers) */
+  cleared?: number;
   version?: number;
 }
 export interface LeaderEvent {

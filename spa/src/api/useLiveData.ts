@@ -20,7 +20,9 @@ import {
   RESOURCE_URLS,
   connectionState,
   networkChanges,
+  reconnectDelay,
   resourcesForEvent,
+  resumedHello,
   type ConnectionState,
   type Resource,
 } from "../lib/live";
@@ -33,7 +35,16 @@ import {
   type HaEvent,
   type HaSnapshot,
 } from "../lib/ha";
-import { asCollection, shareFeatures, type Collection } from "../lib/network";
+import {
+  asCollection,
+  isNetworkVersion,
+  layerUrl,
+  loadNetworkVersion,
+  NETWORK_VERSION_HEADER,
+  saveNetworkVersion,
+  shareFeatures,
+  type Collection,
+} from "../lib/network";
 import { clockOffset } from "../lib/freshness";
 
 export interface LiveData {
@@ -64,7 +75,11 @@ export interface LiveData {
 
 const POLL_MS = 5000;
 const HA_REFRESH_MS = 10000;
-const SSE_STUCK_MS = 5000;
+/** A stream CONNECTING this long is stuck: the browser's own retry (the server's jittered
+ * `retry:`, at most 3 s) would have connected by now. */
+export const SSE_STUCK_MS = 5000;
+/** How often the watchdog looks at the event stream while nothing is due sooner. */
+const WATCH_MS = 1000;
 const COALESCE_MS = 200;
 /** After a commit the network may come from: the data API relearns it within its 5 s gap. */
 export const NETWORK_DELAY_MS = 6000;
@@ -218,13 +233,27 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
   // Map layers: fetched until they answer (the outline is skipped for good on a 404). The network
   // and its sections are learned by the data API and relearned after commits of the kinds they
   // come from: refetched then (refreshNetwork), an answer the page holds changing nothing.
+  // Each is asked for with ?v= the last geometry version seen (kept across visits), which the
+  // browser may serve from its cache for good; a refresh revalidates, so a cached answer cannot
+  // hide a relearned network, and its newer version is then the one asked for.
   const staticDone = useRef(new Set<LayerKey>());
   const outlineMisses = useRef(0);
   const layerText = useRef<Partial<Record<LayerKey, string>>>({});
   const layerValue = useRef<Partial<Record<LayerKey, Collection<unknown>>>>({});
-  const loadLayer = useCallback(async (key: LayerKey) => {
-    const { data: text } = await fetchText(LAYER_URLS[key]);
+  /** undefined until read from storage (once, at the first layer) */
+  const networkVersion = useRef<string | null | undefined>(undefined);
+  const loadLayer = useCallback(async (key: LayerKey, revalidate = false) => {
+    if (networkVersion.current === undefined) networkVersion.current = loadNetworkVersion();
+    const { data: text, headers } = await fetchText(
+      layerUrl(LAYER_URLS[key], networkVersion.current),
+      revalidate ? { cache: "no-cache" } : {},
+    );
     if (!mounted.current) return;
+    const served = headers.get(NETWORK_VERSION_HEADER);
+    if (isNetworkVersion(served) && served !== networkVersion.current) {
+      networkVersion.current = served;
+      saveNetworkVersion(served);
+    }
     if (text === layerText.current[key]) {
       staticDone.current.add(key);
       return;
@@ -271,7 +300,7 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
       // one after the other: a failed one keeps what the page shows, the next commit retries
       for (const key of NETWORK_LAYERS) {
         try {
-          await loadLayer(key);
+          await loadLayer(key, true);
         } catch {
           /* keep the layer drawn */
         }
@@ -299,8 +328,15 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
     void fetchStatic();
 
     let es: EventSource | null = null;
-    let errorSince: number | null = null;
     let hellos = 0;
+    // The watchdog's reopens since a stream last said hello: the backoff's exponent.
+    let attempt = 0;
+    // When this stream was first seen not open, and first seen CLOSED (the browser gave up)
+    let downSince: number | null = null;
+    let closedSince: number | null = null;
+    // this outage's jittered backoff, drawn once per stream so every look compares with the same
+    let backoff = 0;
+    let watchTimer: number | null = null;
 
     const handle = (name: string) => (ev: MessageEvent) => {
       let data: unknown = null;
@@ -311,7 +347,11 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
       }
       // the network may have been relearned while the stream was down (the first hello comes
       // with the page's own first fetch)
-      if (networkChanges(name, data) || (name === "hello" && hellos++ > 0)) scheduleNetwork();
+      // (a resumed hello replays the commits that could have: those schedule it)
+      const missed = name === "hello" && hellos++ > 0 && !resumedHello(data);
+      if (networkChanges(name, data) || missed) scheduleNetwork();
+      // a stream that connected and said hello: the next outage's backoff starts over
+      if (name === "hello") attempt = 0;
       if (name === "hello" && data && typeof data === "object") {
         const h = data as HelloEvent;
         noteServedBy(parseServedBy(h.servedBy));
@@ -358,33 +398,63 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
       es = new EventSource("/api/events");
       es.onopen = () => {
         sseOpen.current = true;
-        errorSince = null;
+        downSince = null;
+        closedSince = null;
         updateConnection();
       };
       es.onerror = () => {
         sseOpen.current = false;
-        if (errorSince === null) errorSince = Date.now();
         updateConnection();
+        watch();
       };
       for (const name of ["hello", "commit", "leader", "source", "members"]) {
         es.addEventListener(name, handle(name) as EventListener);
       }
     };
-    open();
 
-    const watchdog = window.setInterval(() => {
-      if (!es) return;
+    // A new EventSource cannot send Last-Event-ID: its hello refetches everything (handle).
+    const reopen = (now: number) => {
+      es?.close();
+      attempt += 1;
+      downSince = now;
+      closedSince = null;
+      backoff = reconnectDelay(attempt);
+      open();
+    };
+
+    // The browser reconnects a dropped stream itself (at the server's jittered `retry:`, with
+    // Last-Event-ID); the watchdog reopens one only when the browser gave up (CLOSED, e.g. after
+    // a 502) or has been CONNECTING too long, each time after a longer jittered backoff, so the
+    // viewers a failover dropped together do not come back, and fail again, in lockstep.
+    const watch = () => {
+      if (watchTimer !== null) window.clearTimeout(watchTimer);
+      watchTimer = null;
+      if (!es || !mounted.current) return;
+      let next = WATCH_MS;
       if (es.readyState !== EventSource.OPEN) {
+        const now = Date.now();
         sseOpen.current = false;
-        if (errorSince === null) errorSince = Date.now();
-        if (Date.now() - errorSince > SSE_STUCK_MS) {
-          es.close();
-          errorSince = Date.now();
-          open();
+        if (downSince === null) {
+          downSince = now;
+          backoff = reconnectDelay(attempt);
         }
+        let due: number;
+        if (es.readyState === EventSource.CLOSED) {
+          // counted from the close, not the outage: viewers whose connects a proxy timed out
+          // together would otherwise all be due at that very moment
+          closedSince ??= now;
+          due = closedSince + backoff;
+        } else {
+          due = downSince + Math.max(SSE_STUCK_MS, backoff);
+        }
+        if (now >= due) reopen(now);
+        else next = Math.min(WATCH_MS, due - now);
         updateConnection();
       }
-    }, 1000);
+      watchTimer = window.setTimeout(watch, next);
+    };
+    open();
+    watch();
 
     const poll = window.setInterval(() => {
       if (sseOpen.current && failed.current.size) refetch([...failed.current]);
@@ -400,7 +470,7 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
     return () => {
       mounted.current = false;
       es?.close();
-      window.clearInterval(watchdog);
+      if (watchTimer !== null) window.clearTimeout(watchTimer);
       window.clearInterval(poll);
       window.clearInterval(haTimer);
       if (pendingTimer.current !== null) window.clearTimeout(pendingTimer.current);

@@ -1,4 +1,5 @@
-// Which resources to refetch for which server-sent event.
+// Which resources to refetch for which server-sent event, and when to reopen the event stream.
+import type { CommitEvent } from "../api/events";
 
 export type Resource = "accidents" | "stats" | "notices" | "tollgates" | "roadStatus" | "roadSummary" | "ha";
 
@@ -35,13 +36,19 @@ export function networkChanges(eventName: string, data: unknown): boolean {
 
 /**
  * Resources to refetch for an SSE event. A commit refreshes its kind's endpoints plus the HA
- * status (its "last collection" moved); leader/source/members refresh only the HA status;
- * a commit of an unknown kind refreshes every data endpoint.
+ * status (its "last collection" moved), a commit that changed no row only the HA status;
+ * leader/source/members refresh only the HA status; a commit of an unknown kind refreshes every
+ * data endpoint.
  */
 export function resourcesForEvent(eventName: string, data: unknown): Resource[] {
   switch (eventName) {
     case "commit": {
-      const kind = typeof data === "object" && data !== null ? (data as { kind?: unknown }).kind : undefined;
+      const commit: Partial<Record<keyof CommitEvent, unknown>> = typeof data === "object" && data !== null ? data : {};
+      // Nothing inserted and nothing cleared (every row a duplicate, which only bumps a seen
+      // counter): no list, count or layer moved, only the HA status's "last collection". An
+      // older server sends no `cleared`: its commits are refetched as before.
+      if (commit.inserted === 0 && commit.cleared === 0) return ["ha"];
+      const kind = commit.kind;
       const res = typeof kind === "string" ? KIND_RESOURCES[kind] : undefined;
       return res ? [...res, "ha"] : [...ALL_RESOURCES];
     }
@@ -50,10 +57,17 @@ export function resourcesForEvent(eventName: string, data: unknown): Resource[] 
     case "members":
       return ["ha"];
     case "hello":
-      return [...ALL_RESOURCES];
+      // a resumed stream replays every event missed since the last one seen: those refetch
+      // what they changed, so only the HA status (the hello's own news) is due
+      return resumedHello(data) ? ["ha"] : [...ALL_RESOURCES];
     default:
       return [];
   }
+}
+
+/** Whether a `hello` says the stream picked up after the client's Last-Event-ID. */
+export function resumedHello(data: unknown): boolean {
+  return typeof data === "object" && data !== null && (data as { resumed?: unknown }).resumed === true;
 }
 
 export type ConnectionState = "live" | "polling" | "offline";
@@ -62,4 +76,25 @@ export type ConnectionState = "live" | "polling" | "offline";
 export function connectionState(sseOpen: boolean, lastFetchOk: boolean): ConnectionState {
   if (sseOpen) return "live";
   return lastFetchOk ? "polling" : "offline";
+}
+
+/** The backoff of the SPA's first reopen of the event stream; each further one's is twice as long… */
+export const RECONNECT_BASE_MS = 1000;
+/** …up to this. */
+export const RECONNECT_CAP_MS = 30000;
+
+/**
+ * How long to wait before the SPA's `attempt`-th reopen (0 = the first) of the event stream since
+ * a stream last said hello: "equal jitter", a random delay in [base/2, base) with base =
+ * RECONNECT_BASE_MS doubling per attempt up to RECONNECT_CAP_MS. The random half spreads the
+ * viewers a failover dropped together (a fixed delay brings them all back in lockstep, and the
+ * next failure drops them together again); the fixed half keeps a stream refused at once (a 502
+ * while no member serves) from being retried at once, which full jitter ([0, base)) allows.
+ */
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  const n = Number.isFinite(attempt) && attempt > 0 ? Math.floor(attempt) : 0;
+  // (2 ** n is Infinity past n = 1023, still capped)
+  const base = Math.min(RECONNECT_CAP_MS, RECONNECT_BASE_MS * 2 ** n);
+  const r = Math.min(Math.max(random(), 0), 1);
+  return Math.round(base / 2 + (base / 2) * r);
 }

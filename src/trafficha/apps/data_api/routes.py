@@ -10,7 +10,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader, State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 from litestar.response import Stream
 from redis.exceptions import RedisError
 
@@ -359,8 +359,8 @@ async def events(
     state: State,
     last_event_id: Annotated[
         str | None,
-        Parameter(
-            header="Last-Event-ID",
+        HeaderParameter(
+            name="Last-Event-ID",
             description="The id of the last event seen (a browser's EventSource sends it)",
             max_length=64,
             required=False,
