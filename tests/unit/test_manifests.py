@@ -7,6 +7,7 @@ NodePorts, Redis without a password, secrets committed in plain text).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -410,6 +411,25 @@ def test_virtual_service_retries_and_leaves_the_event_stream_untimed() -> None:
     assert "timeout" not in events
     names = list(routes)
     assert names.index("events") < names.index("api"), "the stream route must match first"
+
+
+def test_the_istio_ingress_keeps_operators_views_inside_and_marks_the_public() -> None:
+    """What the local HAProxy ingress does (topology/ingress.py), the mesh's ingress does."""
+    (_, ingress), *_ = [(p, d) for p, d in _of_kind("VirtualService") if d["spec"].get("gateways")]
+    routes = ingress["spec"]["http"]
+    private = routes[0]
+    assert private["name"] == "private", "the denial must match before any route"
+    assert {(next(iter(m["uri"])), next(iter(m["uri"].values()))) for m in private["match"]} == {
+        ("exact", "/metrics"),
+        ("prefix", "/metrics/"),
+        ("exact", "/readyz"),
+        ("prefix", "/readyz/"),
+    }
+    assert private["directResponse"]["status"] == 404
+    assert json.loads(private["directResponse"]["body"]["string"])["status"] == 404
+    assert private["headers"]["response"]["set"]["content-type"] == "application/problem+json"
+    for route in routes[1:]:
+        assert route["headers"]["request"]["set"] == {"X-Trafficha-Edge": "public"}, route["name"]
 
 
 def test_peer_authentication_is_strict_and_central_services_have_entries() -> None:
