@@ -15,7 +15,14 @@ import redis.asyncio as aioredis
 
 from tests.support.wait import eventually
 from trafficha.apps.data_api import hub as hub_module
-from trafficha.apps.data_api.hub import QUEUE_SIZE, RETRY_MS, EventHub, frame, parse_event_id
+from trafficha.apps.data_api.hub import (
+    FAN_OUT_SLICE,
+    QUEUE_SIZE,
+    RETRY_MS,
+    EventHub,
+    frame,
+    parse_event_id,
+)
 from trafficha.events import EVENT_LOG_MAX, CommitEvent, publish_event
 from trafficha.services.hastatus import read_ha_state
 from trafficha.streams.keys import StreamKeys
@@ -230,3 +237,62 @@ async def test_a_slow_viewer_is_dropped(redis_client: aioredis.Redis, keys: Stre
     assert (hub.clients, hub.dropped) == (0, 1)
     # What it had not read is gone with it, and its stream ends.
     assert [chunk async for chunk in slow] == []
+
+
+async def test_a_fresh_hello_carries_the_newest_id_so_an_early_break_resumes(
+    hub: EventHub, redis_client: aioredis.Redis, keys: StreamKeys
+) -> None:
+    ids = await publish(redis_client, keys, 1, 2)
+    await relayed(hub, 2)
+    viewer = Frames(hub.stream())
+    hello_id, event, hello = await viewer.next()
+    assert (hello_id, event, hello["resumed"]) == (ids[-1], "hello", False)
+    await viewer.stream.aclose()  # type: ignore[attr-defined]
+    # Broken before any event came: what was published meanwhile is replayed from the hello's id.
+    [third] = await publish(redis_client, keys, 3)
+    await relayed(hub, 3)
+    back = Frames(hub.stream(hello_id))
+    resumed_id, _, again = await back.next()
+    assert (resumed_id, again["resumed"]) == (None, True)  # keeps the id it sent
+    assert (await back.next())[0] == third
+
+
+async def test_a_quiet_hub_sends_every_viewer_a_keep_alive(
+    redis_client: aioredis.Redis, keys: StreamKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hub_module, "KEEPALIVE", 0.2)
+    quiet = EventHub(redis_client, keys, SERVED_BY)
+    quiet.start()
+    try:
+        streams = [quiet.stream() for _ in range(3)]
+        for stream in streams:
+            assert b"event: hello" in await anext(stream)
+        for stream in streams:
+            assert await asyncio.wait_for(anext(stream), 5) == hub_module.KEEPALIVE_FRAME
+    finally:
+        await quiet.close()
+
+
+async def test_a_frame_reaches_a_large_audience_in_slices_that_let_the_loop_run(
+    redis_client: aioredis.Redis, keys: StreamKeys
+) -> None:
+    hub = EventHub(redis_client, keys, SERVED_BY)
+    viewers = [hub.stream() for _ in range(2 * FAN_OUT_SLICE + 50)]
+    for viewer in viewers:
+        await anext(viewer)
+    turns = 0
+
+    async def meanwhile() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.ensure_future(meanwhile())
+    await asyncio.sleep(0)
+    before = turns
+    await hub.fan_out(frame("commit", b"{}"))
+    # Three slices: the other task ran between them (it would not have in one sweep).
+    assert turns - before >= 2
+    other.cancel()
+    assert [await anext(v) for v in viewers] == [frame("commit", b"{}")] * len(viewers)

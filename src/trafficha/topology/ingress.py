@@ -158,6 +158,9 @@ backend gateways_events
     balance roundrobin
     timeout server 1h
     timeout tunnel 1h
+    # Each frame goes out as it comes: without this HAProxy sends with MSG_MORE and the kernel
+    # holds a small frame back for up to 200 ms.
+    option http-no-delay
     option httpchk GET /healthz
     http-check expect status 200
 {stream_servers}

@@ -37,7 +37,13 @@ log = logging.getLogger(__name__)
 __all__ = ["EventHub", "EventId", "frame", "parse_event_id"]
 
 QUEUE_SIZE: Final = 256
+# A comment to every viewer after this long without a frame (below HAProxy's 30 s client
+# timeout); one timer for the hub, not one per viewer.
 KEEPALIVE: Final = 15.0
+# Viewers handed a frame per turn of the loop: each wakes a task that writes to its socket, so
+# 2,500 at once held a gateway's loop for 150 ms (its GETs and health checks waiting); slices
+# let them through in between.
+FAN_OUT_SLICE: Final = 200
 MEMBERS_EVERY: Final = 1.0
 # How long one XREAD blocks before the loop looks at its stop flag (below the client's 10 s
 # socket timeout).
@@ -104,6 +110,7 @@ class EventHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._alive: frozenset[str] | None = None
         self._generation = 0  # bumped by every broadcast: a shared HA-state read is then old
+        self._sent_at = 0.0  # loop time of the last frame fanned out
         self._state: tuple[float, int, HaState | None] | None = None
         self._state_read: asyncio.Task[HaState | None] | None = None
         # Called with every relayed event, in the loop (the learned network listens for commits).
@@ -122,6 +129,7 @@ class EventHub:
         self._tasks = [
             asyncio.create_task(self._follow(), name="sse-follow"),
             asyncio.create_task(self._watch_members(), name="sse-members"),
+            asyncio.create_task(self._keep_alive(), name="sse-keep-alive"),
         ]
 
     async def close(self) -> None:
@@ -135,15 +143,32 @@ class EventHub:
     # --- fan-out -----------------------------------------------------------------------------
 
     def broadcast(self, data: bytes, event_id: EventId | None = None) -> None:
+        """Hand a frame to every viewer at once."""
         self._generation += 1
         item = (event_id, data)
         for queue in list(self._clients):
-            try:
-                queue.put_nowait(item)
-            except asyncio.QueueFull:
-                self.dropped += 1
-                log.info("dropping a slow event-stream client (%d frames behind)", QUEUE_SIZE)
-                self._drop(queue)
+            self._put(queue, item)
+
+    async def fan_out(self, data: bytes, event_id: EventId | None = None) -> None:
+        """Hand a frame to every viewer, :data:`FAN_OUT_SLICE` of them per turn of the loop."""
+        self._generation += 1
+        self._sent_at = asyncio.get_running_loop().time()
+        item = (event_id, data)
+        clients = list(self._clients)
+        for start in range(0, len(clients), FAN_OUT_SLICE):
+            if start:
+                await asyncio.sleep(0)  # one turn: the woken viewers write, sockets are read
+            for queue in clients[start : start + FAN_OUT_SLICE]:
+                if queue in self._clients:  # not gone meanwhile
+                    self._put(queue, item)
+
+    def _put(self, queue: asyncio.Queue[_Item], item: _Item) -> None:
+        try:
+            queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            log.info("dropping a slow event-stream client (%d frames behind)", QUEUE_SIZE)
+            self._drop(queue)
 
     def _drop(self, queue: asyncio.Queue[_Item]) -> None:
         self._clients.discard(queue)
@@ -156,25 +181,24 @@ class EventHub:
         and keep-alives, until it goes."""
         queue: asyncio.Queue[_Item] = asyncio.Queue(QUEUE_SIZE)
         # Queued before the hello and the replay are read: nothing after them is lost, and
-        # what both carry is skipped by id below.
+        # what both carry is skipped by id below. A fresh viewer's hello carries the newest id
+        # relayed by then, so it can resume even if its stream breaks before the next event.
         self._clients.add(queue)
+        baseline = self._ring[-1][0] if self._ring else None
         self.opened += 1
         try:
             since = parse_event_id(last_event_id)
             missed = await self._missed(since) if since is not None else None
-            yield retry_field() + await self._hello(resumed=missed is not None)
+            resumed = missed is not None
+            hello_id = None if resumed or baseline is None else b"%d-%d" % baseline
+            yield retry_field() + await self._hello(resumed=resumed, event_id=hello_id)
             # The newest id this viewer has: queued frames up to it are repeats.
             high = since if missed is not None else None
             for replayed, data in missed or ():
                 yield data
                 high = replayed
             while True:
-                try:
-                    async with asyncio.timeout(KEEPALIVE):
-                        event_id, data = await queue.get()
-                except TimeoutError:
-                    yield KEEPALIVE_FRAME
-                    continue
+                event_id, data = await queue.get()
                 if not data:
                     return
                 if event_id is not None and high is not None and event_id <= high:
@@ -211,10 +235,10 @@ class EventHub:
         self.resumed += 1
         return [(event_id, data) for event_id, data, _ in frames]
 
-    async def _hello(self, *, resumed: bool) -> bytes:
+    async def _hello(self, *, resumed: bool, event_id: bytes | None) -> bytes:
         state = await self._shared_state()
         body = hello(state, self._served_by, resumed=resumed)
-        return frame("hello", msgspec.json.encode(body))
+        return frame("hello", msgspec.json.encode(body), event_id)
 
     async def _shared_state(self) -> HaState | None:
         """The HA state for a hello: one read shared by the viewers arriving meanwhile."""
@@ -261,7 +285,8 @@ class EventHub:
                     for _name, entries in answer or ():
                         for entry in entries:
                             last = entry[0]
-                            self._relay(entry)
+                            if (relayed := self._relay(entry)) is not None:
+                                await self.fan_out(*relayed)
             except (RedisError, OSError) as exc:
                 self.subscribed.clear()
                 log.warning("event log unreadable, retrying in %.1f s: %s", backoff, exc)
@@ -292,16 +317,17 @@ class EventHub:
         # Re-encoded: the frame then holds exactly the event's fields, on one line.
         return event_id, _event_frame(event, raw_id), event
 
-    def _relay(self, entry: _Entry) -> None:
+    def _relay(self, entry: _Entry) -> tuple[bytes, EventId] | None:
+        """Take a log entry in (the ring, the listeners); the frame to fan out, if any."""
         item = self._decode(entry)
         if item is None:
-            return
+            return None
         event_id, data, event = item
         self.relayed += 1
         self._ring.append((event_id, data))
         for listener in self.listeners:
             listener(event)
-        self.broadcast(data, event_id)
+        return data, event_id
 
     async def _watch_members(self) -> None:
         """Every second, compare the live services with the last look; announce a change."""
@@ -316,6 +342,18 @@ class EventHub:
                 alive, down = alive_and_down(beats)
                 now = frozenset(alive)
                 if self._alive is not None and now != self._alive:
-                    self.broadcast(_event_frame(MembersEvent(alive=tuple(alive), down=tuple(down))))
+                    members = MembersEvent(alive=tuple(alive), down=tuple(down))
+                    await self.fan_out(_event_frame(members))
                 self._alive = now
             await sleep_unless(self._stop, MEMBERS_EVERY)
+
+    async def _keep_alive(self) -> None:
+        """A comment to every viewer when no frame went out for :data:`KEEPALIVE` seconds."""
+        loop = asyncio.get_running_loop()
+        self._sent_at = loop.time()
+        while not self._stop.is_set():
+            quiet = loop.time() - self._sent_at
+            if quiet >= KEEPALIVE:
+                await self.fan_out(KEEPALIVE_FRAME)
+                continue
+            await sleep_unless(self._stop, KEEPALIVE - quiet)
