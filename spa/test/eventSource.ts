@@ -35,7 +35,9 @@ export class FakeEventSource {
     this.readyState = FakeEventSource.CLOSED;
     this.onerror?.();
   }
-  emit(name: string, data: unknown) {
-    for (const fn of this.listeners.get(name) ?? []) fn({ data: JSON.stringify(data) } as MessageEvent);
+  /** An event, with the id a logged one carries (`lastEventId`, as a browser sets it). */
+  emit(name: string, data: unknown, id = "") {
+    for (const fn of this.listeners.get(name) ?? [])
+      fn({ data: JSON.stringify(data), lastEventId: id } as MessageEvent);
   }
 }

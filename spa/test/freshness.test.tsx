@@ -9,7 +9,7 @@ import { HaPanel } from "../src/components/HaPanel";
 import { Header } from "../src/components/Header";
 import { LiveChip } from "../src/components/LiveChip";
 import { DICTS, I18nContext, type Lang } from "../src/i18n";
-import { chipState, clockOffset, staleKinds } from "../src/lib/freshness";
+import { chipState, clockOffset, noteCommit, staleKinds } from "../src/lib/freshness";
 import type { ConnectionState, Resource } from "../src/lib/live";
 import { haStatus } from "./fixtures";
 import { FakeEventSource } from "./eventSource";
@@ -56,6 +56,20 @@ function renderChip(
 }
 
 describe("freshness logic", () => {
+  it("moves a kind's last collection up to a commit's time, and nothing else", () => {
+    const ha = withCollections([coll("accidents", 25, 10), coll("road", 5, 30)]);
+    expect(staleKinds(ha.collections, NOW).map((s) => s.kind)).toEqual(["accidents"]);
+    const moved = noteCommit(ha, "accidents", NOW - 1000);
+    expect(moved).not.toBe(ha);
+    expect(staleKinds(moved?.collections, NOW)).toEqual([]);
+    expect(moved?.collections[1]).toBe(ha.collections[1]);
+    // an older commit, an unknown kind or no status: the same object
+    expect(noteCommit(ha, "road", NOW - 60_000)).toBe(ha);
+    expect(noteCommit(ha, "weird", NOW)).toBe(ha);
+    expect(noteCommit(null, "road", NOW)).toBeNull();
+    expect(noteCommit(ha, "road", Number.NaN)).toBe(ha);
+  });
+
   it("finds the kinds older than twice their interval, worst first, skipping unknown intervals", () => {
     const stale = staleKinds(
       [
@@ -304,8 +318,8 @@ describe("the chip on live data", () => {
     expect(chip().getAttribute("data-freshness")).toBe("stale");
     expect(chip().textContent).toContain("데이터 지연 · 도로 소통 12분 전");
 
-    ha = withCollections([coll("accidents", 2, 10), coll("road", 1, 300)]);
-    act(() => FakeEventSource.last?.emit("commit", { kind: "road" }));
+    // the commit's event id carries its server time: the road collection is fresh at once
+    act(() => FakeEventSource.last?.emit("commit", { kind: "road" }, `${NOW - 1000}-0`));
     await advance(300);
     expect(chip().getAttribute("data-freshness")).toBe("ok");
     expect(chip().textContent).toBe("실시간 (SSE)");

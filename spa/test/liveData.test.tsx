@@ -8,7 +8,7 @@ import { NETWORK_DELAY_MS, NETWORK_GAP_MS, NETWORK_POLL_MS, SSE_STUCK_MS, useLiv
 import { NETWORK_VERSION_KEY } from "../src/lib/network";
 import type { SectionCollection } from "../src/api/types";
 import { FakeEventSource } from "./eventSource";
-import { section } from "./fixtures";
+import { haStatus, section } from "./fixtures";
 
 const collection = (features: unknown[]) => ({ type: "FeatureCollection", features });
 const A = section({ conzoneId: "0010CZE010" });
@@ -287,26 +287,37 @@ describe("the event stream", () => {
 });
 
 describe("commits", () => {
-  it("refetch only the HA status when the batch inserted and cleared nothing", async () => {
-    const { es } = await start();
+  it("refetch nothing when the batch changed no row, and move the last collection with the event", async () => {
+    served["/api/ha/status"] = haStatus(); // accidents last collected 31 s ago
+    const { es, result } = await start();
     const before = { accidents: count("/api/accidents/latest"), stats: count("/api/accidents/stats") };
     const ha = count("/api/ha/status");
-    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 0, cleared: 0, duplicates: 12 }));
+    const committed = Date.now() - 1000; // the event id's time: Redis's clock at the commit
+    act(() =>
+      es.emit(
+        "commit",
+        { type: "commit", kind: "accidents", inserted: 0, duplicates: 12, changed: 0 },
+        `${committed}-0`,
+      ),
+    );
     await advance(300);
     expect(count("/api/accidents/latest")).toBe(before.accidents);
     expect(count("/api/accidents/stats")).toBe(before.stats);
-    expect(count("/api/ha/status")).toBe(ha + 1);
+    expect(count("/api/ha/status")).toBe(ha);
+    const accidents = result.current.ha?.collections.find((c) => c.kind === "accidents");
+    expect(Date.parse(accidents?.at ?? "")).toBe(committed);
 
-    // incidents the feed no longer lists were marked cleared: the list moved
-    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 0, cleared: 3, duplicates: 9 }));
+    // an incident new, updated or cleared: the list moved
+    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 0, duplicates: 9, changed: 3 }));
     await advance(300);
     expect(count("/api/accidents/latest")).toBe(before.accidents + 1);
     expect(count("/api/accidents/stats")).toBe(before.stats + 1);
 
-    // an older server's commit (no cleared count): as before
+    // an older server's commit (no changed count): as before
     act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 0, duplicates: 9 }));
     await advance(300);
     expect(count("/api/accidents/latest")).toBe(before.accidents + 2);
+    expect(count("/api/ha/status")).toBe(ha);
   });
 });
 
@@ -353,7 +364,7 @@ describe("the geometry's version", () => {
     // relearned: a cached v1 answer must not hide it, so the refetch revalidates
     geometryVersion = "v2";
     served["/api/network/sections"] = collection([A, B]);
-    act(() => es.emit("commit", { type: "commit", kind: "road", inserted: 4, cleared: 0, version: 2 }));
+    act(() => es.emit("commit", { type: "commit", kind: "road", inserted: 4, changed: null, version: 2 }));
     await advance(NETWORK_DELAY_MS + 100);
     expect(layerRequests()).toEqual([
       { url: "/api/network?v=v1", cache: "no-cache" },

@@ -40,6 +40,7 @@ import {
   RECONNECT_BASE_MS,
   RECONNECT_CAP_MS,
   reconnectDelay,
+  eventTime,
   resourcesForEvent,
 } from "../src/lib/live";
 import { parseServedBy } from "../src/api/client";
@@ -320,48 +321,32 @@ describe("incidents as KEC sends them", () => {
 });
 
 describe("SSE event -> refetch", () => {
-  it("refetches only the committed kind's endpoints (and HA status)", () => {
-    expect(resourcesForEvent("commit", { kind: "accidents" }).sort()).toEqual(["accidents", "ha", "notices", "stats"]);
-    expect(resourcesForEvent("commit", { kind: "road" }).sort()).toEqual(["ha", "roadStatus", "roadSummary"]);
-    expect(resourcesForEvent("commit", { kind: "tollgate" }).sort()).toEqual(["ha", "tollgates"]);
-    expect(resourcesForEvent("commit", { kind: "tollgates" }).sort()).toEqual(["ha", "tollgates"]);
-    expect(resourcesForEvent("commit", { kind: "vds" })).toEqual(["ha"]);
+  it("refetches only the committed kind's endpoints (its last collection moves with the event)", () => {
+    expect(resourcesForEvent("commit", { kind: "accidents" }).sort()).toEqual(["accidents", "notices", "stats"]);
+    expect(resourcesForEvent("commit", { kind: "road" }).sort()).toEqual(["roadStatus", "roadSummary"]);
+    expect(resourcesForEvent("commit", { kind: "tollgate" }).sort()).toEqual(["tollgates"]);
+    expect(resourcesForEvent("commit", { kind: "tollgates" }).sort()).toEqual(["tollgates"]);
+    expect(resourcesForEvent("commit", { kind: "vds" })).toEqual([]);
   });
-  it("refetches only the HA status for a commit that inserted and cleared nothing", () => {
+  it("refetches nothing for a commit that changed no row's shown content", () => {
     for (const kind of ["accidents", "road", "tollgates", "weird"])
-      expect(resourcesForEvent("commit", { kind, inserted: 0, cleared: 0, duplicates: 40 })).toEqual(["ha"]);
-    // a new row, or only rows cleared (incidents the feed no longer lists): the lists moved
-    expect(resourcesForEvent("commit", { kind: "accidents", inserted: 0, cleared: 2 }).sort()).toEqual([
+      expect(resourcesForEvent("commit", { kind, inserted: 0, duplicates: 40, changed: 0 })).toEqual([]);
+    // a new, updated or cleared incident: the lists moved (the HA status moves with the event)
+    expect(resourcesForEvent("commit", { kind: "accidents", inserted: 0, changed: 2 }).sort()).toEqual([
       "accidents",
-      "ha",
       "notices",
       "stats",
     ]);
-    expect(resourcesForEvent("commit", { kind: "accidents", inserted: 1, cleared: 0 }).sort()).toEqual([
-      "accidents",
-      "ha",
-      "notices",
-      "stats",
-    ]);
-    expect(resourcesForEvent("commit", { kind: "road", inserted: 0, cleared: 0 })).toEqual(["ha"]);
   });
-  it("refetches as before a commit from an older server (no cleared count) or with odd counts", () => {
-    expect(resourcesForEvent("commit", { kind: "accidents", inserted: 0, duplicates: 9 }).sort()).toEqual([
-      "accidents",
-      "ha",
-      "notices",
-      "stats",
-    ]);
-    expect(resourcesForEvent("commit", { kind: "road", inserted: "0", cleared: "0" }).sort()).toEqual([
-      "ha",
-      "roadStatus",
-      "roadSummary",
-    ]);
-    expect(resourcesForEvent("commit", { kind: "road", inserted: null, cleared: 0 }).sort()).toEqual([
-      "ha",
-      "roadStatus",
-      "roadSummary",
-    ]);
+  it("refetches a commit whose dataset does not count changes, or from an older server", () => {
+    const road = ["roadStatus", "roadSummary"];
+    expect(resourcesForEvent("commit", { kind: "road", inserted: 4, changed: null }).sort()).toEqual(road);
+    expect(resourcesForEvent("commit", { kind: "road", inserted: 0, duplicates: 9 }).sort()).toEqual(road);
+    expect(resourcesForEvent("commit", { kind: "road", changed: "0" }).sort()).toEqual(road);
+  });
+  it("reads a logged event's server time from its id", () => {
+    expect(eventTime("1764748812345-0")).toBe(1764748812345);
+    for (const bad of [null, undefined, "", "12-x", "x-1", "1764748812345", "-1-0"]) expect(eventTime(bad)).toBeNull();
   });
   it("knows the commits the data API relearns the network after", () => {
     for (const kind of ["road", "tollgates", "vds"]) expect(networkChanges("commit", { kind })).toBe(true);

@@ -28,9 +28,9 @@ class CommitEvent(
     inserted: int
     duplicates: int
     version: int
-    # Rows the batch's after-statements changed (incidents no longer listed, cleared): with
-    # ``inserted`` 0 too, the commit changed nothing a dashboard shows.
-    cleared: int = 0
+    # Rows whose shown content the batch changed (new, updated or cleared) where the dataset
+    # counts them (incidents), else None: 0 means a dashboard has nothing to refetch.
+    changed: int | None = None
 
 
 class LeaderEvent(

@@ -1171,7 +1171,7 @@ async def test_events_relay_commits_and_leader_changes_within_a_second(
             "inserted": 8,
             "duplicates": 0,
             "version": 6,
-            "cleared": 0,
+            "changed": None,
         }
         # The frame carries the event's id in the log: what a reconnect resumes from.
         newest: Any = await redis_client.xrevrange(api.keys.events_log, count=1)

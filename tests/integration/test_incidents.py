@@ -32,6 +32,7 @@ from tests.integration.test_data_api import (
     start_api,
     stop_api,
 )
+from tests.support.records import road_batch, road_row
 from tests.support.shared import KEC_REAL
 from trafficha.kst import KST, now_kst
 from trafficha.models.domain import Accident, category_of, is_closing
@@ -149,6 +150,40 @@ def test_a_closing_progress_is_one_with_completion_release_or_end(
 
 
 # --- the store ------------------------------------------------------------------------------
+
+
+async def test_a_batch_counts_the_rows_whose_shown_content_it_changed(store: DedupStore) -> None:
+    """What the commit event says as ``changed``: a poll that only sees the same incidents
+    again changes nothing a view shows (0); a new incident, a new progress, a moved place, a
+    clearing by the sweep or by a closing progress each count."""
+    t = POLL
+    a, b = incident("a", t - timedelta(hours=1)), incident("b", t - timedelta(hours=1))
+    first = await store.apply(poll("c1", t, [a, b]))
+    assert (first.inserted, first.changed) == (2, 2)
+
+    again = await store.apply(poll("c2", t + INTERVAL, [a, b]))
+    assert (again.inserted, again.duplicates, again.changed) == (0, 2, 0)
+
+    progressed = msgspec.structs.replace(a, process_code="2", process_name="처리중")
+    moved = msgspec.structs.replace(b, lat=36.9)
+    third = await store.apply(poll("c3", t + 2 * INTERVAL, [progressed, moved]))
+    assert (third.duplicates, third.changed) == (2, 2)
+
+    # b left out: the sweep clears it; a seen again unchanged.
+    fourth = await store.apply(poll("c4", t + 3 * INTERVAL, [progressed]))
+    assert fourth.changed == 1
+    closed = msgspec.structs.replace(progressed, process_code="9", process_name="처리완료")
+    assert closed.closing
+    fifth = await store.apply(poll("c5", t + 4 * INTERVAL, [closed]))
+    assert fifth.changed == 1
+    quiet = await store.apply(poll("c6", t + 5 * INTERVAL, [closed]))
+    assert quiet.changed == 0
+    # A late batch (older than what is stored) changes nothing.
+    late = await store.apply(poll("c7", t + INTERVAL / 2, [a, b]))
+    assert (late.duplicates, late.changed) == (2, 0)
+    # Datasets that do not count say so.
+    road = await store.apply(road_batch([road_row(1)]))
+    assert road.changed is None
 
 
 async def test_notices_are_stored_but_not_counted_or_listed_as_incidents(
@@ -350,6 +385,16 @@ async def test_migration_6_fills_category_and_clearing_of_the_rows_stored_before
                 await cur.execute(statement)
             await conn.commit()
         assert await _categories(store) == stored
+
+        # The later migrations: every row stored before gets a changed_at (its clearing, else
+        # its last sighting).
+        assert await migrate(store) == list(range(7, len(MIGRATIONS) + 1))
+        async with connection(store.pool, "reading") as conn, conn.cursor() as cur:
+            await cur.execute(
+                "SELECT COUNT(*) FROM traffic_accidents WHERE changed_at IS NULL"
+                " OR changed_at <> COALESCE(cleared_at, last_seen_at)"
+            )
+            assert await cur.fetchone() == (0,)
 
         # And the next poll goes on from there.
         await store.apply(poll("p1", POLL + INTERVAL, [*rows, listed]))

@@ -20,9 +20,9 @@ export interface CommitEvent {
   inserted?: number;
   /** rows seen again (they only bump a seen counter) */
   duplicates?: number;
-  /** rows the batch's after-statements changed, e.g. incidents the feed no longer lists marked
-   * cleared (absent from older servers) */
-  cleared?: number;
+  /** rows whose shown content changed (new, updated or cleared) where the dataset counts them;
+   * null where it does not, absent from older servers */
+  changed?: number | null;
   version?: number;
 }
 export interface LeaderEvent {

@@ -23,6 +23,7 @@ import {
   reconnectDelay,
   resourcesForEvent,
   resumedHello,
+  eventTime,
   type ConnectionState,
   type Resource,
 } from "../lib/live";
@@ -45,7 +46,7 @@ import {
   shareFeatures,
   type Collection,
 } from "../lib/network";
-import { clockOffset } from "../lib/freshness";
+import { clockOffset, noteCommit } from "../lib/freshness";
 
 export interface LiveData {
   accidents: Incident[] | null;
@@ -385,6 +386,11 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
       } else if (name === "source" && data) {
         const s = data as SourceEvent;
         applySnapshot((prev) => (prev ? { ...prev, sourceActive: s.active, sourceMode: s.mode } : null));
+      }
+      if (name === "commit" && data && typeof data === "object") {
+        const kind = (data as { kind?: unknown }).kind;
+        const at = eventTime(ev.lastEventId);
+        if (typeof kind === "string" && at !== null) setState((s) => ({ ...s, ha: noteCommit(s.ha, kind, at) }));
       }
       const res = resourcesForEvent(name, data);
       if (res.length) refetch(res);

@@ -1,5 +1,5 @@
 // The live chip's state: is what the page shows fresh, and are its requests answered?
-import type { HaCollection } from "../api/types";
+import type { HaCollection, HaStatus } from "../api/types";
 import type { ConnectionState, Resource } from "./live";
 
 /** A kind's data is stale once its last collection is older than this many of its intervals. */
@@ -30,6 +30,24 @@ export function staleKinds(collections: readonly HaCollection[] | null | undefin
     if (ageMs > STALE_FACTOR * intervalMs) out.push({ kind: c.kind, at, ageMs, intervalMs });
   }
   return out.sort((a, b) => b.ageMs / b.intervalMs - a.ageMs / a.intervalMs);
+}
+
+/**
+ * The HA status with `kind`'s last collection moved up to `atMs` (a commit's time, from its
+ * event id): the commit proves a collection of that kind just landed, so the chip need not wait
+ * for the next HA status to know. The same object when nothing moves.
+ */
+export function noteCommit(ha: HaStatus | null, kind: string, atMs: number): HaStatus | null {
+  if (!ha || !Number.isFinite(atMs)) return ha;
+  let moved = false;
+  const collections = ha.collections.map((c) => {
+    if (c.kind !== kind) return c;
+    const at = Date.parse(c.at);
+    if (!Number.isNaN(at) && at >= atMs) return c;
+    moved = true;
+    return { ...c, at: new Date(atMs).toISOString() };
+  });
+  return moved ? { ...ha, collections } : ha;
 }
 
 /** loading: nothing answered yet; failing: requests fail; stale: data older than allowed. */

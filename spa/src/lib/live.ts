@@ -44,13 +44,14 @@ export function resourcesForEvent(eventName: string, data: unknown): Resource[] 
   switch (eventName) {
     case "commit": {
       const commit: Partial<Record<keyof CommitEvent, unknown>> = typeof data === "object" && data !== null ? data : {};
-      // Nothing inserted and nothing cleared (every row a duplicate, which only bumps a seen
-      // counter): no list, count or layer moved, only the HA status's "last collection". An
-      // older server sends no `cleared`: its commits are refetched as before.
-      if (commit.inserted === 0 && commit.cleared === 0) return ["ha"];
+      // No row's shown content changed (every incident seen again as it was): nothing to
+      // refetch. A dataset that does not count changes sends `changed: null`, an older server
+      // none: refetched. The HA status's "last collection" moves with the event itself
+      // (noteCommit), and the HA status on its own timer.
+      if (commit.changed === 0) return [];
       const kind = commit.kind;
       const res = typeof kind === "string" ? KIND_RESOURCES[kind] : undefined;
-      return res ? [...res, "ha"] : [...ALL_RESOURCES];
+      return res ? [...res] : [...ALL_RESOURCES];
     }
     case "leader":
     case "source":
@@ -63,6 +64,12 @@ export function resourcesForEvent(eventName: string, data: unknown): Resource[] 
     default:
       return [];
   }
+}
+
+/** The server's time of a logged event, from its id (`<ms>-<seq>`: Redis's clock at the commit). */
+export function eventTime(id: string | null | undefined): number | null {
+  const match = /^(\d{1,15})-\d{1,20}$/.exec(id ?? "");
+  return match ? Number(match[1]) : null;
 }
 
 /** Whether a `hello` says the stream picked up after the client's Last-Event-ID. */

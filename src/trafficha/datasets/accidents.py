@@ -28,6 +28,34 @@ from trafficha.models.stream import AccidentBatch
 from trafficha.providers.kec import parse_accidents
 from trafficha.sim.wire import sms_rows
 
+# What a view shows of an incident besides its place: a sighting that changes one of these (or
+# its place, or its clearing) moves ``changed_at``.
+_CONTENT: Final = (
+    "sms_text",
+    "process_code",
+    "process_name",
+    "lanes_blocked",
+    "shoulder_blocked",
+    "late_length_km",
+    "type_name",
+    "category",
+)
+# An older sighting changes nothing; a closing one keeps the first clearing; one that is listed
+# active after the row cleared makes it active again (only moving forward).
+_CLEARED_AT: Final = (
+    "CASE WHEN VALUE(last_seen_at) < last_seen_at THEN cleared_at"
+    " WHEN VALUE(cleared_at) IS NOT NULL THEN COALESCE(cleared_at, VALUE(cleared_at))"
+    " WHEN cleared_at IS NOT NULL AND VALUE(last_seen_at) <= cleared_at THEN cleared_at"
+    " ELSE NULL END"
+)
+_SAME: Final = " AND ".join(
+    (
+        *(f"{c} <=> VALUE({c})" for c in _CONTENT),
+        *(f"(VALUE({c}) IS NULL OR {c} <=> VALUE({c}))" for c in ("lat", "lon")),
+        f"cleared_at <=> {_CLEARED_AT}",
+    )
+)
+
 TABLE: Final = Table(
     name="traffic_accidents",
     columns=(
@@ -52,35 +80,22 @@ TABLE: Final = Table(
         "first_seen_at",
         "last_seen_at",
         "cleared_at",
+        "changed_at",
     ),
     key=("incident_key",),
-    # Assignments run left to right and see earlier ones: last_seen_at must come last, and
-    # cleared_at reads the stored last_seen_at.
+    # Assignments run left to right and see earlier ones: changed_at comes first (it compares
+    # the stored row with the sighting), last_seen_at last, and cleared_at reads the stored
+    # last_seen_at.
     updates=(
-        *(
-            fresh(c)
-            for c in (
-                "sms_text",
-                "process_code",
-                "process_name",
-                "lanes_blocked",
-                "shoulder_blocked",
-                "late_length_km",
-                "type_name",
-                "category",
-            )
-        ),
+        "changed_at = IF(VALUE(last_seen_at) >= last_seen_at AND NOT (" + _SAME + "),"
+        " VALUE(last_seen_at), changed_at)",
+        *(fresh(c) for c in _CONTENT),
         *(
             f"{c} = IF(VALUE(last_seen_at) >= last_seen_at AND VALUE(lat) IS NOT NULL"
             f" AND VALUE(lon) IS NOT NULL, VALUE({c}), {c})"
             for c in ("lat", "lon")
         ),
-        # An older sighting changes nothing; a closing one keeps the first clearing; one that
-        # is listed active after the row cleared makes it active again (only moving forward).
-        "cleared_at = CASE WHEN VALUE(last_seen_at) < last_seen_at THEN cleared_at"
-        " WHEN VALUE(cleared_at) IS NOT NULL THEN COALESCE(cleared_at, VALUE(cleared_at))"
-        " WHEN cleared_at IS NOT NULL AND VALUE(last_seen_at) <= cleared_at THEN cleared_at"
-        " ELSE NULL END",
+        f"cleared_at = {_CLEARED_AT}",
         "last_seen_at = GREATEST(last_seen_at, VALUE(last_seen_at))",
     ),
 )
@@ -111,6 +126,7 @@ def _table_rows(batch: AccidentBatch) -> TableRows:
             seen,
             seen,
             seen if a.closing else None,
+            seen,
         )
         for a in batch.records
     ]
@@ -121,7 +137,7 @@ CLEAR_UNLISTED: Final = (
     "UPDATE traffic_accidents t"
     " JOIN (SELECT GREATEST(COALESCE(MAX(last_seen_at), %s), %s) AS newest"
     " FROM traffic_accidents) n"
-    " SET t.cleared_at = n.newest"
+    " SET t.cleared_at = n.newest, t.changed_at = n.newest"
     " WHERE t.cleared_at IS NULL AND t.last_seen_at < n.newest"
 )
 """Every active row the newest poll did not list is cleared at that poll's time.
@@ -135,6 +151,15 @@ so a replay (which the ledger stops anyway) changes nothing."""
 
 def _after_rows(batch: AccidentBatch) -> list[Statement]:
     return [(CLEAR_UNLISTED, (batch.fetched_at, batch.fetched_at))]
+
+
+CHANGED_BY: Final = "SELECT COUNT(*) FROM traffic_accidents WHERE changed_at = %s"
+"""The rows this batch inserted, updated or cleared: each took its poll's time as changed_at
+(a late batch's own rows, which a newer poll had already seen, are not counted)."""
+
+
+def _changed_rows(batch: AccidentBatch) -> Statement:
+    return (CHANGED_BY, (batch.fetched_at,))
 
 
 def _sim_records(request: SimRequest) -> list[Accident]:
@@ -174,4 +199,5 @@ ACCIDENTS: Final[Dataset[Accident]] = Dataset(
     wire_rows=lambda rows, page: sms_rows(rows, first_series=page.first_row),
     incidents=True,
     after_rows=_after_rows,
+    changed_rows=_changed_rows,
 )

@@ -253,6 +253,9 @@ class Dataset(Generic[RecordT]):
             summaries).
         after_rows: statements a batch runs after its rows, in the same transaction and so
             exactly once per batch (the incident feed marks what it no longer lists cleared).
+        changed_rows: a ``SELECT COUNT(*)`` run last in the batch's transaction: the rows whose
+            shown content the batch changed (new, updated or cleared), for the commit event;
+            None where a dataset does not tell (its commits always refetch).
     """
 
     kind: str
@@ -273,6 +276,7 @@ class Dataset(Generic[RecordT]):
     incidents: bool = False
     batch_extras: Callable[[Sequence[RecordT]], Mapping[str, Any]] | None = None
     after_rows: Callable[[Any], Sequence[Statement]] | None = None
+    changed_rows: Callable[[Any], Statement] | None = None
 
     def __repr__(self) -> str:
         return f"Dataset({self.kind!r}, {self.feed.path!r})"

@@ -63,7 +63,7 @@ class Processor:
                 batch_id=batch.batch_id,
                 inserted=result.inserted,
                 duplicates=result.duplicates,
-                cleared=result.cleared,
+                changed=result.changed,
                 version=version,
             )
             await publish_event(self.redis, self.keys, event)

@@ -61,9 +61,10 @@ class ApplyResult(msgspec.Struct, frozen=True, kw_only=True):
 
     ``records`` counts every row the batch carried (road: readings plus summaries); ``inserted``
     new rows and ``duplicates`` rows already stored (including repeats within the batch);
-    ``cleared`` the rows its dataset's ``after_rows`` statements changed (incidents the feed no
-    longer lists). When ``already_applied`` is true the batch had been applied before and these
-    are the stored counts of that first application (``cleared`` is not stored: 0).
+    ``changed`` the rows whose shown content changed (new, updated or cleared), counted where its
+    dataset tells (``changed_rows``), else None. When ``already_applied`` is true the batch had
+    been applied before and these are the stored counts of that first application (``changed``
+    is not stored: None).
     """
 
     batch_id: str
@@ -72,7 +73,7 @@ class ApplyResult(msgspec.Struct, frozen=True, kw_only=True):
     inserted: int
     duplicates: int
     already_applied: bool
-    cleared: int = 0
+    changed: int | None = None
 
 
 class LedgerEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -101,16 +102,24 @@ def table_rows(batch: StreamEntry) -> TableRows:
     return by_kind(batch.kind).table_rows(batch)
 
 
+def _stored(statement: Statement) -> Statement:
+    sql, args = statement
+    return sql, tuple(to_db_time(a) if isinstance(a, datetime) else a for a in args)
+
+
+def changed_rows(batch: StreamEntry) -> Statement | None:
+    """The count of rows the batch changed (its dataset's ``changed_rows``), if it tells."""
+    count = by_kind(batch.kind).changed_rows
+    return None if count is None else _stored(count(batch))
+
+
 def after_rows(batch: StreamEntry) -> list[Statement]:
     """The statements a batch runs after its rows (its dataset's ``after_rows``), with their
     datetimes as the store keeps them."""
     after = by_kind(batch.kind).after_rows
     if after is None:
         return []
-    return [
-        (sql, tuple(to_db_time(a) if isinstance(a, datetime) else a for a in args))
-        for sql, args in after(batch)
-    ]
+    return [_stored(statement) for statement in after(batch)]
 
 
 # SQL literals are rendered here rather than by the driver's per-value escaping: a batch is
@@ -380,10 +389,12 @@ class DedupStore:
                         )
                     duplicates += dups
                     inserted += count - dups
-            cleared = 0
-            for sql, args in after:  # not rows of the batch: counted apart
+            for sql, args in after:  # not rows of the batch: not counted
                 await cur.execute(sql, args or None)
-                cleared += max(int(cur.rowcount), 0)
+            changed = None
+            if (tally := changed_rows(batch)) is not None:
+                await cur.execute(tally[0], tally[1] or None)
+                changed = int((await cur.fetchone())[0])
             await cur.execute(
                 "UPDATE batch_ledger SET inserted = %s, duplicates = %s WHERE batch_id = %s",
                 (inserted, duplicates, batch.batch_id),
@@ -396,7 +407,7 @@ class DedupStore:
             inserted=inserted,
             duplicates=duplicates,
             already_applied=False,
-            cleared=cleared,
+            changed=changed,
         )
 
     async def ledger(self, batch_ids: Iterable[str] | None = None) -> dict[str, LedgerEntry]:

@@ -281,6 +281,23 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             _CACHE_TABLE.format(table="cache_route_list"),
         ),
     ),
+    Migration(
+        8,
+        "incident changes",
+        (
+            # When a sighting last changed what a view shows: a commit then says how many rows
+            # it changed, and a dashboard refetches nothing when none did.
+            """
+            ALTER TABLE traffic_accidents
+                ADD COLUMN IF NOT EXISTS changed_at DATETIME(3) NULL AFTER cleared_at,
+                ADD KEY IF NOT EXISTS idx_traffic_accidents_changed (changed_at)
+            """,
+            """
+            UPDATE traffic_accidents SET changed_at = COALESCE(cleared_at, last_seen_at)
+            WHERE changed_at IS NULL
+            """,
+        ),
+    ),
 )
 
 
