@@ -31,16 +31,15 @@ import ctypes
 import math
 import multiprocessing
 import os
-import random
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import aiohttp
 import msgspec
@@ -49,11 +48,11 @@ import uvloop
 from playwright.async_api import ViewportSize, async_playwright
 
 from trafficha.aio import sleep_unless
+from trafficha.chaos.audience import HOST, Audience, Outage, Viewer, percentile
 from trafficha.connections import redis_client
 from trafficha.limits import raise_open_files
 from trafficha.topology.local import LocalStack, free_ingress_port
 
-HOST: Final = "127.0.0.1"
 # Debian's Chromium (Playwright cannot download its own here), with the flags a sandboxed root
 # session and a closed network need, as tests/e2e use it; names other than 127.0.0.1 resolve to
 # nothing, so the page cannot reach past the machine (map tiles, say).
@@ -79,12 +78,6 @@ POLLED: Final = (
     "/api/tollgates",
     "/api/accidents/stats",
 )
-# Viewers connect this many at a time, each batch's hellos awaited: a burst of thousands of
-# SYNs would overrun the ingress's listen backlog and time out in the kernel, not the stack.
-BATCH: Final = 200
-HELLO_WAIT_S: Final = 30.0
-CONNECT_TIMEOUT_S: Final = 5.0
-RETRY_FALLBACK_S: Final = (0.5, 3.0)  # before a stream said its retry: (the hub's own range)
 SETTLE_S: Final = 3.0  # after the leader change, before the kill
 BACK_WAIT_S: Final = 10.0  # after the window, for viewers still reconnecting
 STATUS_EVERY_S: Final = 0.5
@@ -93,15 +86,6 @@ _AUDIENCE_PROCESSES: Final = frozenset({"member1-gateway", "member2-gateway", "i
 
 
 # --- figures --------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile; NaN without values (a target then fails)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = math.ceil(q / 100 * len(ordered)) - 1
-    return ordered[min(len(ordered) - 1, max(0, rank))]
 
 
 @dataclass(frozen=True)
@@ -269,283 +253,6 @@ def report_browser(result: BrowserResult, targets: list[Target]) -> None:
 
 
 # --- the viewers ----------------------------------------------------------------------------
-
-
-class StreamEndedError(Exception):
-    """The response's last chunk arrived: the server ended the stream."""
-
-
-class SseReader:
-    """One response's bytes as SSE blocks: the HTTP head, then the body de-chunked (or raw,
-    were a proxy ever to send it without chunked coding)."""
-
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self._head = bytearray()
-        self._chunked = False
-        self._raw = bytearray()
-        self._left = 0  # bytes of the current chunk still to come
-        self._crlf = False  # the CRLF closing a chunk is due
-        self._body = bytearray()
-
-    def feed(self, data: bytes) -> list[bytes]:
-        """The blocks completed by ``data``.
-
-        Raises:
-            StreamEndedError: the last chunk came.
-            ValueError: not HTTP, or a malformed chunk size.
-        """
-        if self.status is None:
-            self._head += data
-            end = self._head.find(b"\r\n\r\n")
-            if end < 0:
-                return []
-            head, data = bytes(self._head[:end]).lower(), bytes(self._head[end + 4 :])
-            self.status = int(head.split(b" ", 2)[1])
-            self._chunked = b"\r\ntransfer-encoding: chunked" in head
-        if self._chunked:
-            self._raw += data
-            self._dechunk()
-        else:
-            self._body += data
-        return self._blocks()
-
-    def _dechunk(self) -> None:
-        raw = self._raw
-        while raw:
-            if self._left:
-                take = min(self._left, len(raw))
-                self._body += raw[:take]
-                del raw[:take]
-                self._left -= take
-                self._crlf = not self._left
-            elif self._crlf:
-                if len(raw) < 2:
-                    return
-                del raw[:2]
-                self._crlf = False
-            else:
-                end = raw.find(b"\r\n")
-                if end < 0:
-                    return
-                size = int(bytes(raw[:end]).split(b";", 1)[0], 16)
-                del raw[: end + 2]
-                if size == 0:
-                    raise StreamEndedError
-                self._left = size
-
-    def _blocks(self) -> list[bytes]:
-        blocks = []
-        while (end := self._body.find(b"\n\n")) >= 0:
-            blocks.append(bytes(self._body[:end]))
-            del self._body[: end + 2]
-        return blocks
-
-
-def sse_fields(block: bytes) -> dict[bytes, bytes]:
-    """An SSE block's fields (``id``, ``event``, ``data``, ``retry``); comments left out."""
-    fields = {}
-    for line in block.split(b"\n"):
-        if line and not line.startswith(b":"):
-            name, _, value = line.partition(b":")
-            fields[name] = value.removeprefix(b" ")
-    return fields
-
-
-class Hello(msgspec.Struct, rename="camel"):
-    served_by: str = ""
-    resumed: bool = False
-
-
-_HELLO: Final = msgspec.json.Decoder(Hello)
-
-
-@dataclass
-class Outage:
-    """A viewer without a stream: from the loss until a new stream's hello."""
-
-    down_at: float
-    # Whether the lost stream had carried an id to send as Last-Event-ID (a hello has none).
-    had_id: bool
-    back_at: float | None = None
-    resumed: bool = False
-
-
-@dataclass
-class Deliveries:
-    """What every viewer received since the last reset (a hold)."""
-
-    delays_ms: list[float] = field(default_factory=list)
-    commits: set[bytes] = field(default_factory=set)
-
-    def commit(self, event_id: bytes) -> None:
-        # The id's milliseconds are Redis's clock at the XADD, the same machine's as ours.
-        self.delays_ms.append(time.time_ns() / 1e6 - int(event_id.split(b"-", 1)[0]))
-        self.commits.add(event_id)
-
-    def reset(self) -> None:
-        self.delays_ms = []
-        self.commits = set()
-
-
-class Viewer(asyncio.Protocol):
-    """One dashboard's event stream, as an EventSource keeps it: reconnected after a loss at
-    the stream's ``retry:``, with the last id it saw."""
-
-    def __init__(self, audience: Audience) -> None:
-        self.audience = audience
-        self.streaming = asyncio.Event()  # between a hello and the stream's loss
-        self.closed = False
-        self.last_id: bytes | None = None
-        self.retry_s: float | None = None
-        self.served_by = ""
-        self.seen: set[bytes] = set()
-        self.outages: list[Outage] = []
-        self._transport: asyncio.Transport | None = None
-        self._reader = SseReader()
-        self._timer: asyncio.TimerHandle | None = None
-
-    def connect(self) -> None:
-        self._timer = None
-        if not self.closed:
-            self.audience.spawn(self._open())
-
-    async def _open(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(CONNECT_TIMEOUT_S):
-                await loop.create_connection(lambda: self, HOST, self.audience.port)
-        except (OSError, TimeoutError):
-            self.audience.connect_errors += 1
-            self._lost()
-
-    def close(self) -> None:
-        self.closed = True
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._transport is not None:
-            self._transport.close()
-
-    # --- asyncio.Protocol --------------------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = cast(asyncio.Transport, transport)
-        if self.closed:
-            self._transport.close()
-            return
-        self._reader = SseReader()
-        self._transport.write(self.audience.request(self.last_id))
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            blocks = self._reader.feed(data)
-        except (StreamEndedError, ValueError, IndexError):
-            self._abort()
-            return
-        if self._reader.status is not None and self._reader.status != 200:
-            self.audience.refused[self._reader.status] += 1
-            self._abort()
-            return
-        for block in blocks:
-            self._block(block)
-
-    def eof_received(self) -> bool | None:
-        return None  # the transport closes; connection_lost reconnects
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._transport = None
-        self._lost()
-
-    # --- the stream ----------------------------------------------------------------------------
-
-    def _abort(self) -> None:
-        if self._transport is not None:
-            self._transport.abort()
-
-    def _lost(self) -> None:
-        self.streaming.clear()
-        if self.closed:
-            return
-        if not self.outages or self.outages[-1].back_at is not None:
-            self.outages.append(Outage(time.monotonic(), had_id=self.last_id is not None))
-        # The server's retry: is drawn per stream (its jitter), as a browser would use it.
-        delay = self.retry_s if self.retry_s is not None else random.uniform(*RETRY_FALLBACK_S)
-        self._timer = asyncio.get_running_loop().call_later(delay, self.connect)
-
-    def _block(self, block: bytes) -> None:
-        fields = sse_fields(block)
-        if (retry := fields.get(b"retry")) is not None and retry.isdigit():
-            self.retry_s = int(retry) / 1000
-        event = fields.get(b"event")
-        if event == b"hello":
-            self._hello(fields.get(b"data", b"{}"))
-        if event_id := fields.get(b"id"):
-            self.last_id = event_id
-            self.seen.add(event_id)
-            if event == b"commit":
-                self.audience.deliveries.commit(event_id)
-
-    def _hello(self, data: bytes) -> None:
-        try:
-            hello = _HELLO.decode(data)
-        except msgspec.DecodeError:
-            hello = Hello()
-        self.served_by = hello.served_by
-        self.streaming.set()
-        if self.outages and self.outages[-1].back_at is None:
-            self.outages[-1].back_at = time.monotonic()
-            self.outages[-1].resumed = hello.resumed
-
-
-class Audience:
-    """The viewers, the work they leave behind (reconnect tasks) and what they received."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.viewers: list[Viewer] = []
-        self.deliveries = Deliveries()
-        self.refused: dict[int, int] = defaultdict(int)  # HTTP status -> answers other than 200
-        self.connect_errors = 0
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._request = (
-            f"GET /api/events HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-            "Accept: text/event-stream\r\nCache-Control: no-cache\r\n"
-        ).encode()
-
-    def request(self, last_id: bytes | None) -> bytes:
-        resume = b"Last-Event-ID: " + last_id + b"\r\n" if last_id else b""
-        return self._request + resume + b"\r\n"
-
-    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self._tasks.add(task)  # held: the loop keeps only weak references to tasks
-        task.add_done_callback(self._tasks.discard)
-
-    @property
-    def streaming(self) -> int:
-        return sum(v.streaming.is_set() for v in self.viewers)
-
-    async def resize(self, n: int) -> None:
-        """Close the newest viewers beyond ``n``, or add viewers up to ``n``, a batch at a
-        time, each batch's hellos awaited (a batch that does not get them all goes on)."""
-        for viewer in self.viewers[n:]:
-            viewer.close()
-        del self.viewers[n:]
-        while len(self.viewers) < n:
-            batch = [Viewer(self) for _ in range(min(BATCH, n - len(self.viewers)))]
-            self.viewers += batch
-            for viewer in batch:
-                viewer.connect()
-            try:
-                async with asyncio.timeout(HELLO_WAIT_S):
-                    await asyncio.gather(*(v.streaming.wait() for v in batch))
-            except TimeoutError:
-                pass  # those without a stream are reported as not connected
-
-    def close(self) -> None:
-        for viewer in self.viewers:
-            viewer.close()
-        self.viewers = []
 
 
 # --- the GET load (a process of its own) -----------------------------------------------------

@@ -19,7 +19,13 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPERIMENTS = ROOT / "chaos" / "experiments"
-NAMES = ("member1-down", "processor-crash", "upstream-outage", "redis-restart")
+NAMES = (
+    "member1-down",
+    "member1-down-audience",
+    "processor-crash",
+    "upstream-outage",
+    "redis-restart",
+)
 
 
 def chaos(
@@ -49,13 +55,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield stack
 
 
-@pytest.mark.parametrize("name", ["member1-down", "processor-crash"])
+@pytest.mark.parametrize("name", ["member1-down", "member1-down-audience", "processor-crash"])
 def test_experiment_runs_without_deviation(stack: LocalStack, tmp_path: Path, name: str) -> None:
     journal = tmp_path / "journal.json"
     env = {
         **os.environ,
         "TRAFFICHA_STATE_DIR": str(stack.state_dir),
         "TRAFFICHA_INGRESS_URL": f"http://127.0.0.1:{stack.layout.ingress_port}",
+        # The audience in a smaller size than its defaults (bench/audience.py runs the full one).
+        "TRAFFICHA_CHAOS_VIEWERS": "500",
+        "TRAFFICHA_CHAOS_USERS": "60",
     }
     done = chaos("run", "--journal-path", str(journal), str(EXPERIMENTS / f"{name}.json"), env=env)
     result = json.loads(journal.read_text())

@@ -75,7 +75,9 @@ export interface LiveData {
 }
 
 const POLL_MS = 5000;
-const HA_REFRESH_MS = 10000;
+/** The HA status on its own: leader, source and members changes come as events, and a commit
+ * moves its kind's last collection itself (noteCommit); this refreshes the stream figures. */
+const HA_REFRESH_MS = 30000;
 /** A stream CONNECTING this long is stuck: the browser's own retry (the server's jittered
  * `retry:`, at most 3 s) would have connected by now. */
 export const SSE_STUCK_MS = 5000;

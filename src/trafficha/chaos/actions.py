@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any, Literal
 
 from chaoslib.exceptions import ActivityFailed  # type: ignore[import-untyped]
@@ -128,57 +129,68 @@ def kill_service(member: str, service: str, state_dir: str | None = None) -> int
 
 
 def start_load(
-    users: int = 40,
+    users: int | str = 40,
     duration_s: float = 30,
+    viewers: int | str = 0,
     ingress_url: str | None = None,
     state_dir: str | None = None,
 ) -> int:
     """Start Locust's dashboard viewers (``loadtest/locustfile.py``; ``users`` of them, about
     half a request per second each) against the ingress for ``duration_s`` in a background
-    process; counts go to ``<state_dir>/chaos/load.json``. Returns its pid. A load still running
-    from before is stopped first."""
+    process; counts go to ``<state_dir>/chaos/load.json``. With ``viewers``, that many open
+    event streams too (:mod:`trafficha.chaos.audience`, a process of its own; counts in
+    ``viewers.json``). Returns the Locust process's pid. A load still running from before is
+    stopped first. (The counts may come as strings: an experiment's ``configuration`` from the
+    environment.)"""
+    users, viewers = int(users), int(viewers)
     stop_load(state_dir=state_dir)
     chaos = target.chaos_dir(state_dir)
-    out = chaos / "load.json"
+    url = target.ingress_url(ingress_url, state_dir)
+    common = ["--url", url, "--duration", str(duration_s)]
+    if viewers > 0:
+        _spawn(chaos, "viewers", ["trafficha.chaos.audience", *common, "--viewers", str(viewers)])
+    return _spawn(chaos, "load", ["trafficha.chaos.load", *common, "--users", str(users)])
+
+
+def _spawn(chaos: Path, name: str, argv: list[str]) -> int:
+    """Start ``python -m argv… --out <name>.json`` in the background; returns once it has
+    written its first counts."""
+    out = chaos / f"{name}.json"
     out.unlink(missing_ok=True)
-    argv = [
-        sys.executable,
-        "-m",
-        "trafficha.chaos.load",
-        "--url",
-        target.ingress_url(ingress_url, state_dir),
-        "--users",
-        str(users),
-        "--duration",
-        str(duration_s),
-        "--out",
-        str(out),
-    ]
-    with (chaos / "load.log").open("ab") as log:
+    with (chaos / f"{name}.log").open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - argv is ours
-            argv,
+            [sys.executable, "-m", *argv, "--out", str(out)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    (chaos / "load.pid").write_text(str(process.pid))
+    (chaos / f"{name}.pid").write_text(str(process.pid))
     deadline = time.monotonic() + 10
     while target.read_json(out) is None:
         if process.poll() is not None:
-            raise ActivityFailed(f"the load exited with {process.returncode}; see {log.name}")
+            raise ActivityFailed(f"the {name} exited with {process.returncode}; see {log.name}")
         if time.monotonic() >= deadline:
-            raise ActivityFailed("the load did not start within 10 s")
+            raise ActivityFailed(f"the {name} did not start within 10 s")
         time.sleep(0.05)
     return process.pid
 
 
 def stop_load(archive: bool = False, state_dir: str | None = None) -> dict[str, Any] | None:
-    """Stop the background load (SIGTERM; it writes its final counts) and return them. With
-    ``archive`` the result moves to ``load.last.json``, so a later ``load_failures`` no longer
-    sees it (for rollbacks)."""
+    """Stop the background load and its viewers (SIGTERM; they write their final counts) and
+    return the load's counts (the viewers' under ``viewers``). With ``archive`` the results
+    move to ``load.last.json`` and ``viewers.last.json``, so a later ``load_failures`` or
+    ``viewers_recovered`` no longer sees them (for rollbacks)."""
     chaos = target.chaos_dir(state_dir)
-    pid_file = chaos / "load.pid"
+    results = {name: _stop(chaos, name, archive=archive) for name in ("load", "viewers")}
+    load = results["load"]
+    if load is not None and results["viewers"] is not None:
+        load = {**load, "viewers": results["viewers"]}
+    return load
+
+
+def _stop(chaos: Path, name: str, *, archive: bool) -> dict[str, Any] | None:
+    pid_file = chaos / f"{name}.pid"
     try:
         pid = int(pid_file.read_text())
     except (OSError, ValueError):
@@ -196,9 +208,9 @@ def stop_load(archive: bool = False, state_dir: str | None = None) -> dict[str, 
                 break
             time.sleep(0.05)
     pid_file.unlink(missing_ok=True)
-    result: dict[str, Any] | None = target.read_json(chaos / "load.json")
+    result: dict[str, Any] | None = target.read_json(chaos / f"{name}.json")
     if archive and result is not None:
-        (chaos / "load.json").replace(chaos / "load.last.json")
+        (chaos / f"{name}.json").replace(chaos / f"{name}.last.json")
     return result
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "pending_drained",
     "simulator_incidents_stored",
     "source_active_is",
+    "viewers_recovered",
 ]
 
 T = TypeVar("T")
@@ -316,6 +317,30 @@ def source_active_is(source: str, timeout_s: float = 30, state_dir: str | None =
                 now = state.active if state else "unknown"
                 raise ActivityFailed(f"active source is {now}, not {source}")
             time.sleep(0.25)
+
+
+def viewers_recovered(max_back_s: float = 5.0, state_dir: str | None = None) -> float:
+    """The last background viewers (``actions.start_load`` with ``viewers``): every stream that
+    broke streamed again within ``max_back_s`` and resumed after its last event id. Returns the
+    worst time without a stream (s); 0 when no viewers' result is pending."""
+    result = target.read_json(target.chaos_dir(state_dir) / "viewers.json")
+    if not result:
+        return 0.0
+    if int(result["viewers"]) == 0:
+        raise ActivityFailed(f"no viewer was connected: {result}")
+    if int(result["not_back"]):
+        raise ActivityFailed(
+            f"{result['not_back']} of {result['broke']} broken streams never came back"
+        )
+    worst = float(result["worst_back_s"])
+    if worst > max_back_s:
+        raise ActivityFailed(f"a viewer was without its stream {worst:.1f} s (> {max_back_s} s)")
+    if int(result["resumed"]) < int(result["could_resume"]):
+        raise ActivityFailed(
+            f"{result['could_resume'] - result['resumed']} streams came back without resuming"
+            " after their last event id (events missed)"
+        )
+    return worst
 
 
 def load_failures(max_failures: int = 0, state_dir: str | None = None) -> int:
