@@ -112,7 +112,8 @@ chaos: deps ## every chaos experiment against a fresh detached stack (port 18080
 	$(BIN)/trafficha down --state-dir $(CHAOS_STATE) >/dev/null 2>&1 || true
 	rm -rf $(CHAOS_STATE)
 	$(BIN)/trafficha up --detach --mode auto --port 18080 --state-dir $(CHAOS_STATE)
-	status=0; for exp in member1-down processor-crash redis-restart upstream-outage; do \
+	status=0; for exp in member1-down member1-down-audience processor-crash redis-restart \
+		upstream-outage; do \
 		TRAFFICHA_STATE_DIR=$(CHAOS_STATE) TRAFFICHA_INGRESS_URL=http://127.0.0.1:18080 \
 		$(BIN)/chaos run --journal-path $(CHAOS_STATE)/$$exp.journal.json \
 			chaos/experiments/$$exp.json || status=1; done; \

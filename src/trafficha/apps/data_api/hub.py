@@ -43,7 +43,7 @@ KEEPALIVE: Final = 15.0
 # Viewers handed a frame per turn of the loop: each wakes a task that writes to its socket, so
 # 2,500 at once held a gateway's loop for 150 ms (its GETs and health checks waiting); slices
 # let them through in between.
-FAN_OUT_SLICE: Final = 50
+FAN_OUT_SLICE: Final = 200
 MEMBERS_EVERY: Final = 1.0
 # How long one XREAD blocks before the loop looks at its stop flag (below the client's 10 s
 # socket timeout).
