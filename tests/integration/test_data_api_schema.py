@@ -107,6 +107,7 @@ def world_api(
 # Operations with query parameters: fuzzed with invalid inputs too.
 WITH_PARAMETERS = (
     "/api/accidents/latest",
+    "/api/notices",  # changedSince
     "/api/road/status",
     "/api/road/summary",
     "/api/network",  # v: the geometry's version

@@ -12,6 +12,7 @@ forward; "today" is the KST day the incident started; lanes and queue length are
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -185,6 +186,15 @@ async def test_a_batch_counts_the_rows_whose_shown_content_it_changed(store: Ded
     road = await store.apply(road_batch([road_row(1)]))
     assert road.changed is None
 
+    # What a dashboard holding the list asks after a commit: the rows changed since.
+    changed = await latest_accidents(store, now=t + 5 * INTERVAL, changed_since=t + 3 * INTERVAL)
+    assert [(r.incident_key, r.active) for r in changed] == [("inc-a", False), ("inc-b", False)]
+    since_third = await latest_accidents(
+        store, now=t + 5 * INTERVAL, changed_since=t + 2 * INTERVAL
+    )
+    assert {r.incident_key for r in since_third} == {"inc-a", "inc-b"}
+    assert await latest_accidents(store, now=t + 5 * INTERVAL, changed_since=t + 5 * INTERVAL) == []
+
 
 async def test_notices_are_stored_but_not_counted_or_listed_as_incidents(
     store: DedupStore,
@@ -210,6 +220,9 @@ async def test_notices_are_stored_but_not_counted_or_listed_as_incidents(
 
     notices = await latest_notices(store)
     assert len(notices) == 19
+    # Changed since the poll: all of them (first seen); since later: none.
+    assert len(await latest_notices(store, changed_since=POLL)) == 19
+    assert await latest_notices(store, changed_since=POLL + INTERVAL) == []
     assert {n.category for n in notices} == {"notice"}
     occurred = [n.occurred_at for n in notices]
     assert occurred == sorted(occurred, reverse=True)
@@ -554,10 +567,26 @@ def test_the_data_api_serves_notices_apart_and_cleared_incidents_with_when(
         "firstSeenAt",
         "lastSeenAt",
         "source",
+        "active",
     }
+    assert all(n["active"] for n in notices)
     assert (first["typeCode"], first["typeName"], first["pointName"]) == ("15", "이벤트/홍보", "")
     assert (first["processCode"], first["processName"]) == ("1", "진행")
     assert [n["occurredAt"] for n in notices] == sorted(
         (n["occurredAt"] for n in notices), reverse=True
     )
     assert all(KST_TIME.match(n[f]) for n in notices for f in ("occurredAt", "lastSeenAt"))
+
+    # The rows changed since an instant (a dashboard's refetch after a commit), named as the
+    # schema names it; a bad or null instant is a 400 problem naming it.
+    future = get(f"{url}/api/accidents/latest?changedSince=2999-01-01T00:00:00%2B09:00")
+    assert future == []
+    assert len(get(f"{url}/api/notices?changedSince=2000-01-01T00:00:00%2B09:00")) == 19
+    for bad in ("soon", "null"):
+        try:
+            get(f"{url}/api/notices?changedSince={bad}")
+        except urllib.error.HTTPError as exc:
+            problem = json.loads(exc.read())
+            assert (exc.code, problem["invalid-params"][0]["name"]) == (400, "changedSince")
+        else:
+            raise AssertionError(f"changedSince={bad} was taken")

@@ -251,7 +251,7 @@ export interface paths {
     };
     /**
      * Live events (server-sent events)
-     * @description First `hello` (data version, leader, source, live services), then `commit`, `leader`, `source` and `members` events as they happen; a comment every 15 s.
+     * @description First `hello` (data version, leader, source, live services, whether the stream resumed), then `commit`, `leader`, `source` and `members` events as they happen; a comment every 15 s. Logged events carry an `id`: reconnecting with `Last-Event-ID` (any member) first replays what was missed, and the hello says `resumed`.
      */
     get: operations["ApiEventsEvents"];
     put?: never;
@@ -511,6 +511,11 @@ export interface components {
       lastSeenAt: string;
       /** @description real (KEC) or sim (simulator) */
       source: string;
+      /**
+       * @description Listed by the latest poll; false only in a changedSince answer (it cleared)
+       * @default true
+       */
+      active: boolean;
     };
     /** OutlineCollection */
     OutlineCollection: {
@@ -760,6 +765,8 @@ export interface operations {
         since?: string;
         /** @description Last seen at or before this instant (ISO 8601; without an offset it is KST). */
         until?: string;
+        /** @description Only the rows whose shown content changed at or after this instant (new, updated or cleared; ISO 8601, without an offset KST): what a dashboard that holds the list needs after a commit event says rows changed. Round it down (to 30 s, say) so viewers share one cached answer. */
+        changedSince?: string;
       };
       header?: never;
       path?: never;
@@ -835,7 +842,10 @@ export interface operations {
   };
   ApiNoticesNotices: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description Only the rows whose shown content changed at or after this instant (new, updated or cleared; ISO 8601, without an offset KST): what a dashboard that holds the list needs after a commit event says rows changed. Round it down (to 30 s, say) so viewers share one cached answer. */
+        changedSince?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -853,6 +863,15 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["NoticeItem"][];
+        };
+      };
+      /** @description A parameter is invalid (named in invalid-params) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
         };
       };
       /** @description MariaDB is unavailable and nothing is cached for this query */
@@ -1196,7 +1215,10 @@ export interface operations {
   ApiEventsEvents: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description The id of the last event seen (a browser's EventSource sends it) */
+        "Last-Event-ID"?: string | null;
+      };
       path?: never;
       cookie?: never;
     };
@@ -1211,6 +1233,24 @@ export interface operations {
         };
         content: {
           "text/event-stream": unknown;
+        };
+      };
+      /** @description Bad request syntax or unsupported method */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": {
+            status_code: number;
+            detail: string;
+            extra?:
+              | null
+              | {
+                  [key: string]: unknown;
+                }
+              | unknown[];
+          };
         };
       };
     };

@@ -7,12 +7,15 @@ and never carries a stack trace.
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import QueryParameter
 
 # The document itself is framework-free (the workers' probes answer it too); re-exported here.
 from trafficha.models.problem import PROBLEM_MEDIA, InvalidParam, Problem, problem_document
@@ -49,20 +52,40 @@ def bad_parameter(name: str, reason: str) -> Response[bytes]:
     return problem(400, f"parameter {name}: {reason}", invalid=[InvalidParam(name, reason)])
 
 
-def _validation_params(exc: ValidationException) -> list[InvalidParam]:
-    # Litestar lists its validation failures in ``extra``: [{"message", "key", "source"}].
+@cache
+def query_names(fn: Callable[..., Any]) -> dict[str, str]:
+    """A handler's parameters by Python name -> the name the query gives them (a
+    ``QueryParameter(name=…)``, else the same)."""
+    names = {}
+    for name, hint in typing.get_type_hints(fn, include_extras=True).items():
+        metadata = getattr(hint, "__metadata__", ())
+        aliases = (m.name for m in metadata if isinstance(m, QueryParameter) and m.name)
+        names[name] = next(aliases, name)
+    return names
+
+
+def _validation_params(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> list[InvalidParam]:
+    # Litestar lists its validation failures in ``extra``: [{"message", "key", "source"}], by
+    # the handler's Python names: the client knows them by their query names.
+    handler = request.scope.get("route_handler")
+    names = query_names(handler.fn) if handler is not None else {}
     out = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            out.append(InvalidParam(str(item.get("key") or "?"), str(item.get("message") or "")))
+            key = str(item.get("key") or "?")
+            out.append(InvalidParam(names.get(key, key), str(item.get("message") or "")))
     return out
 
 
 def exception_handlers(service: str) -> dict[Any, Callable[..., Response[bytes]]]:
     """Litestar exception handlers turning every error into a problem document."""
 
-    def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
-        params = _validation_params(exc)
+    def validation_error(
+        request: Request[Any, Any, Any], exc: ValidationException
+    ) -> Response[bytes]:
+        params = _validation_params(request, exc)
         detail = "; ".join(f"parameter {p.name}: {p.reason}" for p in params) or str(exc.detail)
         return problem(400, detail, invalid=params)
 

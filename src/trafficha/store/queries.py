@@ -191,9 +191,11 @@ async def latest_accidents(
     until: datetime | None = None,
     now: datetime | None = None,
     category: Category = "incident",
+    changed_since: datetime | None = None,
 ) -> list[StoredAccident]:
     """Incidents last seen in ``[since, until]``, active and cleared, newest ``occurred_at``
-    first; notices only with ``category="notice"``.
+    first; notices only with ``category="notice"``; with ``changed_since``, only the rows whose
+    shown content changed at or after it (``changed_at``).
 
     ``since`` defaults to 24 h before ``now`` (default: the current time); ``until`` to no
     bound. ``route_no``, ``type_name`` and ``direction`` filter exactly.
@@ -208,6 +210,9 @@ async def latest_accidents(
     if until is not None:
         where.append("last_seen_at <= %s")
         args.append(to_db_time(until))
+    if changed_since is not None:
+        where.append("changed_at >= %s")
+        args.append(to_db_time(changed_since))
     for column, value in (
         ("route_no", route_no),
         ("type_name", type_name),
@@ -232,21 +237,27 @@ def _check_limit(limit: int) -> None:
         raise ValueError(f"limit must be within 1..{MAX_LIMIT}, got {limit}")
 
 
-async def latest_notices(source: StoreLike, limit: int = 100) -> list[StoredAccident]:
+async def latest_notices(
+    source: StoreLike, limit: int = 100, *, changed_since: datetime | None = None
+) -> list[StoredAccident]:
     """The notices (이벤트/홍보 and other announcements) the latest poll lists, newest
-    ``occurred_at`` first.
+    ``occurred_at`` first; with ``changed_since``, the notices whose shown content changed at
+    or after it, the cleared ones too (a dashboard drops those).
 
     Raises:
         ValueError: ``limit`` is outside 1..1000.
     """
     _check_limit(limit)
+    where, args = "cleared_at IS NULL", []
+    if changed_since is not None:
+        where, args = "changed_at >= %s", [to_db_time(changed_since)]
     rows = await _fetch(
         source,
         "reading the notices",
         f"SELECT {_ACCIDENT_COLUMNS} FROM traffic_accidents "  # noqa: S608 - constant columns
-        "WHERE category = 'notice' AND cleared_at IS NULL "
+        f"WHERE category = 'notice' AND {where} "
         "ORDER BY occurred_at DESC, id DESC LIMIT %s",
-        [limit],
+        [*args, limit],
     )
     return [_accident(row) for row in rows]
 

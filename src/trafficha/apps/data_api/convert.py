@@ -85,6 +85,7 @@ def notice(a: StoredAccident) -> NoticeItem:
         first_seen_at=a.first_seen_at,
         last_seen_at=a.last_seen_at,
         source=a.source,
+        active=a.cleared_at is None,
     )
 
 

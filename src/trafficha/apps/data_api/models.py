@@ -120,6 +120,9 @@ class NoticeItem(_Body, frozen=True, kw_only=True):
     first_seen_at: Kst
     last_seen_at: Kst
     source: Annotated[str, _doc("real (KEC) or sim (simulator)")]
+    active: Annotated[
+        bool, _doc("Listed by the latest poll; false only in a changedSince answer (it cleared)")
+    ] = True
 
 
 class AccidentStatsBody(_Body, frozen=True, kw_only=True):

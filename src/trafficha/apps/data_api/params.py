@@ -16,12 +16,14 @@ from typing import Annotated, Any, Final, Literal
 from litestar import Request
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
+from trafficha.apps.problems import query_names
 from trafficha.kst import KST
 
 __all__ = [
     "AccidentDirection",
+    "ChangedSince",
     "Grade",
     "Limit",
     "RoadDirection",
@@ -88,6 +90,19 @@ Since = Annotated[
         _DATE_TIME,
     ),
 ]
+ChangedSince = Annotated[
+    datetime | None,
+    QueryParameter(
+        name="changedSince",
+        description=(
+            "Only the rows whose shown content changed at or after this instant (new, updated "
+            "or cleared; ISO 8601, without an offset KST): what a dashboard that holds the list "
+            "needs after a commit event says rows changed. Round it down (to 30 s, say) so "
+            "viewers share one cached answer."
+        ),
+        schema_extra={"oneOf": None, **_DATE_TIME},
+    ),
+]
 Until = Annotated[
     datetime | None,
     _optional(
@@ -134,10 +149,13 @@ def _is_text(hint: Any) -> bool:
 
 @cache
 def _not_text(fn: Callable[..., Any]) -> frozenset[str]:
-    """The parameters of a handler whose type is not text (numbers, instants, enums)."""
-    hints = typing.get_type_hints(fn)
+    """The query names of a handler's parameters whose type is not text (numbers, instants,
+    enums)."""
+    names = query_names(fn)
     return frozenset(
-        name for name, hint in hints.items() if name != "return" and not _is_text(hint)
+        names[name]
+        for name, hint in typing.get_type_hints(fn).items()
+        if name != "return" and not _is_text(hint)
     )
 
 

@@ -31,6 +31,7 @@ from trafficha.apps.data_api.models import (
 )
 from trafficha.apps.data_api.params import (
     AccidentDirection,
+    ChangedSince,
     Grade,
     Limit,
     RoadDirection,
@@ -147,13 +148,20 @@ async def accidents_latest(
     direction: AccidentDirection = None,
     since: Since = None,
     until: Until = None,
+    changed_since: ChangedSince = None,
 ) -> Response[list[AccidentItem]]:
     api = data_api(state)
-    lo, hi = instant(since), instant(until)
+    lo, hi, changed = instant(since), instant(until), instant(changed_since)
     return await api.serve(
-        ("accidents", limit, route, type, direction, lo, hi),
+        ("accidents", limit, route, type, direction, lo, hi, changed),
         lambda: api.accidents(
-            limit=limit, route=route, type_name=type, direction=direction, since=lo, until=hi
+            limit=limit,
+            route=route,
+            type_name=type,
+            direction=direction,
+            since=lo,
+            until=hi,
+            changed_since=changed,
         ),
     )
 
@@ -183,11 +191,12 @@ async def accidents_stats(state: State) -> Response[AccidentStatsBody]:
     ),
     tags=["incidents"],
     response_headers=_CACHE_HEADER,
-    responses={503: _NO_DATABASE},
+    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
 )
-async def notices(state: State) -> Response[list[NoticeItem]]:
+async def notices(state: State, changed_since: ChangedSince = None) -> Response[list[NoticeItem]]:
     api = data_api(state)
-    return await api.serve("notices", api.notices)
+    changed = instant(changed_since)
+    return await api.serve(("notices", changed), lambda: api.notices(changed))
 
 
 @get(

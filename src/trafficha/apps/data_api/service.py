@@ -173,6 +173,7 @@ class DataApi:
         direction: str | None,
         since: datetime | None,
         until: datetime | None,
+        changed_since: datetime | None = None,
     ) -> bytes:
         rows = await latest_accidents(
             self.store,
@@ -182,14 +183,15 @@ class DataApi:
             direction=direction,
             since=since,
             until=until,
+            changed_since=changed_since,
         )
         return convert.encode([convert.accident(a) for a in rows])
 
     async def stats(self) -> bytes:
         return convert.encode(convert.stats(await accident_stats(self.store)))
 
-    async def notices(self) -> bytes:
-        rows = await latest_notices(self.store, MAX_LIMIT)
+    async def notices(self, changed_since: datetime | None = None) -> bytes:
+        rows = await latest_notices(self.store, MAX_LIMIT, changed_since=changed_since)
         return convert.encode([convert.notice(a) for a in rows])
 
     async def tollgate_traffic(self) -> bytes:
