@@ -48,6 +48,7 @@ export function notice(p: Partial<Notice> & { id: number }): Notice {
     typeName: "이벤트/홍보",
     smsText: "** (강릉방향) 생태습지 졸음쉼터 화장실 폐쇄 **",
     pointName: "",
+    active: true,
     processCode: "1",
     processName: "진행",
     firstSeenAt: "2026-11-27T13:00:00+09:00",

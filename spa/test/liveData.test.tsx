@@ -8,7 +8,7 @@ import { NETWORK_DELAY_MS, NETWORK_GAP_MS, NETWORK_POLL_MS, SSE_STUCK_MS, useLiv
 import { NETWORK_VERSION_KEY } from "../src/lib/network";
 import type { SectionCollection } from "../src/api/types";
 import { FakeEventSource } from "./eventSource";
-import { haStatus, section } from "./fixtures";
+import { haStatus, incident, notice, section } from "./fixtures";
 
 const collection = (features: unknown[]) => ({ type: "FeatureCollection", features });
 const A = section({ conzoneId: "0010CZE010" });
@@ -318,6 +318,56 @@ describe("commits", () => {
     await advance(300);
     expect(count("/api/accidents/latest")).toBe(before.accidents + 2);
     expect(count("/api/ha/status")).toBe(ha);
+  });
+});
+
+describe("a commit that changed rows", () => {
+  it("fetches only the changed incidents and notices and merges them into what the page holds", async () => {
+    const a = incident({ id: 1, occurredAt: "2026-11-27T13:00:00+09:00" });
+    const b = incident({ id: 2, occurredAt: "2026-11-27T12:00:00+09:00" });
+    const n1 = notice({ id: 7 });
+    const n2 = notice({ id: 8 });
+    served["/api/accidents/latest"] = [a, b];
+    served["/api/notices"] = [n1, n2];
+    served["/api/ha/status"] = haStatus();
+    const { es, result } = await start();
+    expect(result.current.accidents?.map((i) => i.id)).toEqual([1, 2]);
+
+    // b's progress moved, a new incident c came, notice 8 cleared
+    const moved = { ...b, processName: "처리중" };
+    const c = incident({ id: 3, occurredAt: "2026-11-27T13:30:00+09:00" });
+    served["/api/accidents/latest"] = [c, moved];
+    served["/api/notices"] = [{ ...n2, active: false }];
+    requests.length = 0;
+    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 1, duplicates: 2, changed: 3 }));
+    await advance(300);
+    const asked = requests.map((r) => r.url).filter((u) => /accidents\/latest|notices/.test(u));
+    expect(asked).toHaveLength(2);
+    for (const url of asked) expect(url).toMatch(/changedSince=\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A[03]0\.000Z$/);
+    expect(result.current.accidents?.map((i) => [i.id, i.processName])).toEqual([
+      [3, c.processName],
+      [1, a.processName],
+      [2, "처리중"],
+    ]);
+    expect(result.current.notices?.map((n) => n.id)).toEqual([7]);
+
+    // a fresh hello (the stream could not resume): whole lists again
+    served["/api/accidents/latest"] = [a];
+    requests.length = 0;
+    act(() => es.emit("hello", { servedBy: "member1/gateway", resumed: false }));
+    await advance(300);
+    expect(requests.map((r) => r.url)).toContain("/api/accidents/latest?limit=1000");
+    expect(result.current.accidents?.map((i) => i.id)).toEqual([1]);
+  });
+
+  it("fetches the whole list again once it is five minutes old", async () => {
+    served["/api/accidents/latest"] = [];
+    const { es } = await start();
+    await advance(5 * 60_000);
+    requests.length = 0;
+    act(() => es.emit("commit", { type: "commit", kind: "accidents", inserted: 1, duplicates: 0, changed: 1 }));
+    await advance(300);
+    expect(requests.map((r) => r.url)).toContain("/api/accidents/latest?limit=1000");
   });
 });
 

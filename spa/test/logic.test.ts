@@ -40,7 +40,9 @@ import {
   RECONNECT_BASE_MS,
   RECONNECT_CAP_MS,
   reconnectDelay,
+  deltaUrl,
   eventTime,
+  mergeChanged,
   resourcesForEvent,
 } from "../src/lib/live";
 import { parseServedBy } from "../src/api/client";
@@ -343,6 +345,36 @@ describe("SSE event -> refetch", () => {
     expect(resourcesForEvent("commit", { kind: "road", inserted: 4, changed: null }).sort()).toEqual(road);
     expect(resourcesForEvent("commit", { kind: "road", inserted: 0, duplicates: 9 }).sort()).toEqual(road);
     expect(resourcesForEvent("commit", { kind: "road", changed: "0" }).sort()).toEqual(road);
+  });
+  it("asks for the rows changed since a minute before the last answer, on a 30 s grid", () => {
+    const at = Date.parse("2026-11-27T04:48:44.500Z");
+    expect(deltaUrl("accidents", at)).toBe(
+      "/api/accidents/latest?limit=1000&changedSince=2026-11-27T04%3A47%3A30.000Z",
+    );
+    expect(deltaUrl("notices", at)).toBe("/api/notices?changedSince=2026-11-27T04%3A47%3A30.000Z");
+    // viewers a few seconds apart share one URL (one cached answer)
+    expect(deltaUrl("notices", at + 5000)).toBe(deltaUrl("notices", at));
+  });
+  it("merges changed rows by id, in the server's order, within the limit", () => {
+    const row = (id: number, occurredAt: string, active = true) => ({ id, occurredAt, active });
+    const held = [row(1, "2026-11-27T13:00:00+09:00"), row(2, "2026-11-27T12:00:00+09:00")];
+    expect(mergeChanged(held, [], { limit: 10, dropInactive: false })).toBe(held);
+    const merged = mergeChanged(
+      held,
+      [row(3, "2026-11-27T13:30:00+09:00"), row(2, "2026-11-27T12:00:00+09:00", false)],
+      { limit: 10, dropInactive: false },
+    );
+    expect(merged.map((r) => [r.id, r.active])).toEqual([
+      [3, true],
+      [1, true],
+      [2, false],
+    ]);
+    // notices: one no longer listed leaves; same time: the higher id first; the limit holds
+    const notices = mergeChanged(held, [row(2, "x", false), row(9, "2026-11-27T13:00:00+09:00")], {
+      limit: 1,
+      dropInactive: true,
+    });
+    expect(notices.map((r) => r.id)).toEqual([9]);
   });
   it("reads a logged event's server time from its id", () => {
     expect(eventTime("1764748812345-0")).toBe(1764748812345);

@@ -17,7 +17,11 @@ import type {
 } from "./types";
 import {
   ALL_RESOURCES,
+  DELTA_RESOURCES,
+  FULL_EVERY_MS,
   RESOURCE_URLS,
+  deltaUrl,
+  mergeChanged,
   connectionState,
   networkChanges,
   reconnectDelay,
@@ -75,6 +79,8 @@ export interface LiveData {
 }
 
 const POLL_MS = 5000;
+/** The server's bound on a list (its MAX_LIMIT), and the dashboard's `limit=1000`. */
+const MAX_ROWS = 1000;
 /** The HA status on its own: leader, source and members changes come as events, and a commit
  * moves its kind's last collection itself (noteCommit); this refreshes the stream figures. */
 const HA_REFRESH_MS = 30000;
@@ -117,7 +123,7 @@ function normalise(resource: Resource, data: unknown): unknown {
   }
 }
 
-export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } {
+export function useLiveData(): LiveData & { refetch: (r?: Resource[], changedOnly?: boolean) => void } {
   const [state, setState] = useState<LiveData>({
     accidents: null,
     stats: null,
@@ -143,7 +149,13 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
   const lastFetchOk = useRef(true);
   const inflight = useRef(new Set<Resource>());
   const again = useRef(new Set<Resource>());
-  const pending = useRef(new Set<Resource>());
+  /** resource -> whether only its changed rows are due (a commit's), false once a whole is */
+  const pending = useRef(new Map<Resource, boolean>());
+  // The delta lists (DELTA_RESOURCES): when each was last answered (server clock, from the
+  // request's start) and last answered whole (browser clock).
+  const syncedAt = useRef<Partial<Record<Resource, number>>>({});
+  const wholeAt = useRef<Partial<Record<Resource, number>>>({});
+  const offsetMs = useRef(0);
   const pendingTimer = useRef<number | null>(null);
   const mounted = useRef(true);
 
@@ -176,14 +188,24 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
   const failed = useRef(new Set<Resource>());
 
   const fetchOne = useCallback(
-    async (r: Resource) => {
+    async (r: Resource, changedOnly = false) => {
       if (inflight.current.has(r)) {
         again.current.add(r);
         return;
       }
       inflight.current.add(r);
+      const synced = syncedAt.current[r];
+      const whole = wholeAt.current[r];
+      const delta =
+        changedOnly &&
+        DELTA_RESOURCES.has(r) &&
+        synced !== undefined &&
+        whole !== undefined &&
+        Date.now() - whole < FULL_EVERY_MS;
+      const startedAt = Date.now() + offsetMs.current;
       try {
-        const { data, servedBy, date } = await fetchJson<unknown>(RESOURCE_URLS[r]);
+        const url = delta ? deltaUrl(r, synced) : RESOURCE_URLS[r];
+        const { data, servedBy, date } = await fetchJson<unknown>(url);
         if (!mounted.current) return;
         lastFetchOk.current = true;
         failed.current.delete(r);
@@ -191,13 +213,26 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
         const value = normalise(r, data);
         const now = Date.now();
         const offset = r === "ha" ? clockOffset(date, now) : null;
+        if (offset !== null) offsetMs.current = offset;
+        if (DELTA_RESOURCES.has(r)) {
+          syncedAt.current[r] = startedAt;
+          if (!delta) wholeAt.current[r] = now;
+        }
         setState((s) => {
           const errors = { ...s.errors };
           delete errors[r];
           const failures = r in s.failures ? { ...s.failures } : s.failures;
           delete failures[r];
           const clockOffsetMs = offset ?? s.clockOffsetMs;
-          return { ...s, [r]: value, errors, failures, clockOffsetMs, lastUpdate: now };
+          const held = s[r];
+          const next =
+            delta && Array.isArray(held) && Array.isArray(value)
+              ? mergeChanged(held as Incident[], value as Incident[], {
+                  limit: MAX_ROWS,
+                  dropInactive: r === "notices",
+                })
+              : value;
+          return { ...s, [r]: next, errors, failures, clockOffsetMs, lastUpdate: now };
         });
         if (r === "ha") applySnapshot(() => snapshotFromStatus(value as HaStatus));
       } catch (e) {
@@ -220,14 +255,14 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
   );
 
   const refetch = useCallback(
-    (resources: Resource[] = ALL_RESOURCES) => {
-      for (const r of resources) pending.current.add(r);
+    (resources: Resource[] = ALL_RESOURCES, changedOnly = false) => {
+      for (const r of resources) pending.current.set(r, (pending.current.get(r) ?? true) && changedOnly);
       if (pendingTimer.current !== null) return;
       pendingTimer.current = window.setTimeout(() => {
         pendingTimer.current = null;
         const todo = [...pending.current];
         pending.current.clear();
-        for (const r of todo) void fetchOne(r);
+        for (const [r, only] of todo) void fetchOne(r, only);
       }, COALESCE_MS);
     },
     [fetchOne],
@@ -395,7 +430,8 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[]) => void } 
         if (typeof kind === "string" && at !== null) setState((s) => ({ ...s, ha: noteCommit(s.ha, kind, at) }));
       }
       const res = resourcesForEvent(name, data);
-      if (res.length) refetch(res);
+      // a commit's refetch needs only the rows it changed (the lists that can say so)
+      if (res.length) refetch(res, name === "commit");
     };
 
     // ?sse=0 turns the event stream off (polling only), e.g. for headless screenshots whose

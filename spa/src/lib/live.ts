@@ -15,6 +15,51 @@ export const RESOURCE_URLS: Record<Resource, string> = {
 
 export const ALL_RESOURCES: Resource[] = Object.keys(RESOURCE_URLS) as Resource[];
 
+/** The lists a commit that changed rows refetches as only those rows (`changedSince`). */
+export const DELTA_RESOURCES: ReadonlySet<Resource> = new Set<Resource>(["accidents", "notices"]);
+/** How far before the last answer a delta asks from: a batch is committed some seconds after
+ * the poll whose time its rows carry. */
+export const DELTA_LOOKBACK_MS = 60_000;
+/** Deltas ask from a multiple of this, so viewers share the data API's cached answers. */
+export const DELTA_GRID_MS = 30_000;
+/** A whole list at least this often: rows leave the 24 h window without any commit. */
+export const FULL_EVERY_MS = 5 * 60_000;
+
+/** The URL of the rows of `resource` changed since (about) `syncedAtMs`, server time. */
+export function deltaUrl(resource: Resource, syncedAtMs: number): string {
+  const base = RESOURCE_URLS[resource];
+  const from = Math.floor((syncedAtMs - DELTA_LOOKBACK_MS) / DELTA_GRID_MS) * DELTA_GRID_MS;
+  const since = encodeURIComponent(new Date(from).toISOString());
+  return `${base}${base.includes("?") ? "&" : "?"}changedSince=${since}`;
+}
+
+interface Row {
+  id: number;
+  occurredAt: string;
+  active?: boolean;
+}
+
+/**
+ * A list with the changed rows of a delta put in (by id), in the server's order (newest
+ * `occurredAt` first, then the higher id), at most `limit` long. With `dropInactive` a row the
+ * delta says is no longer active leaves (notices: the list holds the listed ones only).
+ */
+export function mergeChanged<T extends Row>(
+  list: readonly T[],
+  changed: readonly T[],
+  { limit, dropInactive }: { limit: number; dropInactive: boolean },
+): T[] {
+  if (changed.length === 0) return list as T[];
+  const byId = new Map(list.map((row) => [row.id, row]));
+  for (const row of changed) {
+    if (dropInactive && row.active === false) byId.delete(row.id);
+    else byId.set(row.id, row);
+  }
+  return [...byId.values()]
+    .sort((a, b) => Date.parse(b.occurredAt) - Date.parse(a.occurredAt) || b.id - a.id)
+    .slice(0, limit);
+}
+
 const KIND_RESOURCES: Record<string, Resource[]> = {
   accidents: ["accidents", "stats", "notices"],
   tollgate: ["tollgates"],
