@@ -197,7 +197,7 @@ async def test_events_both_replayed_and_queued_come_once(
     # An event it will also get in its replay reaches its queue meanwhile (as one that lands
     # while the log is read does): sent once.
     again = parse_event_id(ids[1])
-    hub.broadcast(frame("commit", b'{"again":true}', ids[1].encode()), again)
+    await hub.fan_out(frame("commit", b'{"again":true}', ids[1].encode()), again)
     assert b"event: hello" in await hello
     viewer = Frames(stream)
     assert (await viewer.next())[0] == ids[1]
@@ -222,7 +222,7 @@ async def test_viewers_arriving_together_share_one_ha_read(
     assert {h[1] for h in hellos} == {"hello"}
     assert reads == 1
     # An event makes the shared read old: the next viewer reads again.
-    hub.broadcast(frame("commit", b"{}"))
+    await hub.fan_out(frame("commit", b"{}"))
     await Frames(hub.stream()).next()
     assert reads == 2
 
@@ -233,7 +233,7 @@ async def test_a_slow_viewer_is_dropped(redis_client: aioredis.Redis, keys: Stre
     assert b"event: hello" in await anext(slow)
     assert hub.clients == 1
     for n in range(QUEUE_SIZE + 1):
-        hub.broadcast(frame("commit", b'{"n":%d}' % n))
+        await hub.fan_out(frame("commit", b'{"n":%d}' % n))
     assert (hub.clients, hub.dropped) == (0, 1)
     # What it had not read is gone with it, and its stream ends.
     assert [chunk async for chunk in slow] == []

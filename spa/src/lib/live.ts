@@ -80,10 +80,10 @@ export function networkChanges(eventName: string, data: unknown): boolean {
 }
 
 /**
- * Resources to refetch for an SSE event. A commit refreshes its kind's endpoints plus the HA
- * status (its "last collection" moved), a commit that changed no row only the HA status;
- * leader/source/members refresh only the HA status; a commit of an unknown kind refreshes every
- * data endpoint.
+ * Resources to refetch for an SSE event. A commit refreshes its kind's endpoints (the HA
+ * status's "last collection" moves with the event itself: noteCommit); a commit that changed no
+ * row refreshes nothing; leader/source/members refresh only the HA status; a commit of an unknown
+ * kind refreshes every data endpoint.
  */
 export function resourcesForEvent(eventName: string, data: unknown): Resource[] {
   switch (eventName) {

@@ -81,6 +81,11 @@ def parse_event_id(text: str | bytes | None) -> EventId | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
+def format_event_id(event_id: EventId) -> bytes:
+    """A log id as Redis writes it."""
+    return b"%d-%d" % event_id
+
+
 def frame(event: str, data: bytes, event_id: bytes | None = None) -> bytes:
     """One SSE message; ``data`` is compact JSON, so it holds no newline."""
     head = b"id: " + event_id + b"\n" if event_id is not None else b""
@@ -109,7 +114,7 @@ class EventHub:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._alive: frozenset[str] | None = None
-        self._generation = 0  # bumped by every broadcast: a shared HA-state read is then old
+        self._generation = 0  # bumped by every fan-out: a shared HA-state read is then old
         self._sent_at = 0.0  # loop time of the last frame fanned out
         self._state: tuple[float, int, HaState | None] | None = None
         self._state_read: asyncio.Task[HaState | None] | None = None
@@ -141,13 +146,6 @@ class EventHub:
             self._drop(queue)
 
     # --- fan-out -----------------------------------------------------------------------------
-
-    def broadcast(self, data: bytes, event_id: EventId | None = None) -> None:
-        """Hand a frame to every viewer at once."""
-        self._generation += 1
-        item = (event_id, data)
-        for queue in list(self._clients):
-            self._put(queue, item)
 
     async def fan_out(self, data: bytes, event_id: EventId | None = None) -> None:
         """Hand a frame to every viewer, :data:`FAN_OUT_SLICE` of them per turn of the loop."""
@@ -190,7 +188,7 @@ class EventHub:
             since = parse_event_id(last_event_id)
             missed = await self._missed(since) if since is not None else None
             resumed = missed is not None
-            hello_id = None if resumed or baseline is None else b"%d-%d" % baseline
+            hello_id = None if resumed or baseline is None else format_event_id(baseline)
             yield retry_field() + await self._hello(resumed=resumed, event_id=hello_id)
             # The newest id this viewer has: queued frames up to it are repeats.
             high = since if missed is not None else None
@@ -215,7 +213,6 @@ class EventHub:
         if self._ring and self._ring[0][0] <= since:
             self.resumed += 1
             return [item for item in self._ring if item[0] > since]
-        start = b"%d-%d" % since
         try:
             async with asyncio.timeout(HELLO_TIMEOUT):
                 log_key = self._keys.events_log
@@ -224,7 +221,7 @@ class EventHub:
                 if oldest is None or oldest > since:
                     return None  # the log was trimmed past it (or never had it): a gap
                 entries: list[_Entry] = await self._redis.xrange(  # type: ignore[assignment]
-                    self._keys.events_log, min=b"(" + start, count=REPLAY_MAX + 1
+                    log_key, min=b"(" + format_event_id(since), count=REPLAY_MAX + 1
                 )
         except (RedisError, OSError, TimeoutError) as exc:
             log.warning("event stream resume without the log: %s", exc)
