@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -540,6 +541,70 @@ async def test_open_streams_hold_no_upstream_or_store_connections(
     finally:
         for response in responses:
             response.close()
+
+
+async def _read_until(response: aiohttp.ClientResponse, needle: bytes, received: bytes) -> bytes:
+    async with asyncio.timeout(10):
+        while needle not in received:
+            chunk = await response.content.readany()
+            assert chunk, f"the stream ended before {needle!r}"
+            received += chunk
+    return received
+
+
+async def test_a_viewer_resumes_through_the_gateway_and_a_slow_one_is_dropped(
+    http: aiohttp.ClientSession,
+    apis: Apis,
+    dead: str,
+    start_gateway: Callable[..., str],
+    redis_client: aioredis.Redis,
+) -> None:
+    """Frames are written from the fan-out itself: a resumed viewer gets the replay, then new
+    events, none twice; a viewer that stops reading is let go once its socket is full, and the
+    others receive every event meanwhile."""
+    gateway = start_gateway(dead)
+    keys = StreamKeys(stream=apis.env["STREAM_KEY"])
+
+    def commit(name: str, pad: int = 0) -> CommitEvent:
+        return CommitEvent(
+            kind="road", batch_id=name + "x" * pad, inserted=1, duplicates=0, version=1
+        )
+
+    await publish_event(redis_client, keys, commit("r-1"))
+    newest: Any = await redis_client.xrevrange(keys.events_log, count=1)
+    await publish_event(redis_client, keys, commit("r-2"))
+    resume = {"Last-Event-ID": newest[0][0].decode()}
+    async with http.get(f"{gateway}/api/events", headers=resume) as response:
+        received = await _read_until(response, b'"batchId":"r-2"', await _hello(response))
+        assert b'"resumed":true' in received
+        assert b'"batchId":"r-1"' not in received
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (URL(gateway).host, URL(gateway).port))
+        reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(b"GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n")
+        await writer.drain()
+        await reader.readuntil(b"event: hello")  # then it reads nothing more
+        assert await _event_streams_open(http, gateway) == 2
+        try:
+            sent = 0
+            while (await metrics(http, gateway))[
+                "trafficha_gateway_event_streams_dropped_total"
+            ] < 1:
+                assert sent < 4000, "a viewer that reads nothing was never dropped"
+                for _ in range(50):
+                    sent += 1
+                    await publish_event(redis_client, keys, commit(f"s-{sent}-", pad=2000))
+                received = await _read_until(response, f'"batchId":"s-{sent}-'.encode(), received)
+            assert await _event_streams_open(http, gateway) == 1
+            await publish_event(redis_client, keys, commit("r-3"))
+            received = await _read_until(response, b'"batchId":"r-3"', received)
+        finally:
+            writer.close()
+    for name in ["r-2", *(f"s-{n}-" for n in range(1, sent + 1)), "r-3"]:
+        assert received.count(f'"batchId":"{name}'.encode()) == 1, name
 
 
 # --- rate limit -----------------------------------------------------------------------------

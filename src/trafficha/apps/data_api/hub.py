@@ -2,13 +2,14 @@
 
 The hub follows the event log (:func:`trafficha.events.publish_event`) with one blocking
 ``XREAD`` at a time, and copies each event, encoded once as an SSE frame carrying its log id,
-into every viewer's bounded queue; a viewer whose queue is full is too slow and is dropped (its
+to every viewer (a :class:`Sink`: the data API's viewers read a bounded queue, the gateway's are
+written to in the fan-out itself); a viewer that cannot take it is too slow and is dropped (its
 stream ends and a browser's EventSource reconnects). It keeps the last :data:`RING_SIZE` frames,
 so a viewer that reconnects with ``Last-Event-ID`` (to this member or any other: the ids are the
 log's) gets what it missed before anything new, and a ``hello`` that says it ``resumed``. It
 also reads the heartbeats every second and sends a ``members`` event of its own (no id) when the
-set of live services changes. So a viewer costs a queue, never a Redis or database connection;
-the data API and each gateway run one hub each.
+set of live services changes. So a viewer costs a queue or a buffer, never a Redis or database
+connection; the data API and each gateway run one hub each.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import random
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import msgspec
 import redis.asyncio as aioredis
@@ -34,7 +35,7 @@ from trafficha.streams.keys import StreamKeys
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EventHub", "EventId", "frame", "parse_event_id"]
+__all__ = ["EventHub", "EventId", "Item", "Sink", "frame", "is_repeat", "parse_event_id"]
 
 QUEUE_SIZE: Final = 256
 # A comment to every viewer after this long without a frame (below HAProxy's 30 s client
@@ -65,8 +66,9 @@ KEEPALIVE_FRAME: Final = b": keep-alive\n\n"
 
 EventId = tuple[int, int]
 _ID: Final = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
-_Item = tuple[EventId | None, bytes]
-_DROP: Final[_Item] = (None, b"")
+# A frame as the fan-out hands it on: the log id it carries (None for the hub's own frames).
+Item = tuple[EventId | None, bytes]
+_DROP: Final[Item] = (None, b"")
 # A log entry as redis-py returns it: (id, {field: value}).
 _Entry = tuple[bytes, dict[bytes, bytes]]
 
@@ -98,18 +100,53 @@ def _event_frame(event: Event, event_id: bytes | None = None) -> bytes:
     return frame(tag, msgspec.json.encode(event), event_id)
 
 
+def is_repeat(event_id: EventId | None, high: EventId | None) -> bool:
+    """A logged frame the viewer already has: its replay went up to ``high``."""
+    return event_id is not None and high is not None and event_id <= high
+
+
+class Sink(Protocol):
+    """One viewer as the fan-out sees it."""
+
+    def offer(self, item: Item) -> bool:
+        """Take a frame without waiting; False when the viewer is too slow to (it is then
+        dropped)."""
+
+    def end(self) -> None:
+        """The hub let the viewer go: its stream should end."""
+
+
+class _Queued:
+    """A viewer read through a bounded queue (a streaming response's async generator)."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Item] = asyncio.Queue(QUEUE_SIZE)
+
+    def offer(self, item: Item) -> bool:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    def end(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(_DROP)
+
+
 def retry_field() -> bytes:
     return b"retry: %d\n\n" % random.randint(*RETRY_MS)  # noqa: S311 - jitter, not secrecy
 
 
 class EventHub:
-    """The process's one log reader and its viewers' queues (run in the app's lifespan)."""
+    """The process's one log reader and its viewers (run in the app's lifespan)."""
 
     def __init__(self, redis: aioredis.Redis, keys: StreamKeys, served_by: str) -> None:
         self._redis = redis
         self._keys = keys
         self._served_by = served_by
-        self._clients: set[asyncio.Queue[_Item]] = set()
+        self._clients: set[Sink] = set()
         self._ring: deque[tuple[EventId, bytes]] = deque(maxlen=RING_SIZE)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -142,8 +179,8 @@ class EventHub:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for queue in list(self._clients):
-            self._drop(queue)
+        for sink in list(self._clients):
+            self._drop(sink)
 
     # --- fan-out -----------------------------------------------------------------------------
 
@@ -156,32 +193,26 @@ class EventHub:
         for start in range(0, len(clients), FAN_OUT_SLICE):
             if start:
                 await asyncio.sleep(0)  # one turn: the woken viewers write, sockets are read
-            for queue in clients[start : start + FAN_OUT_SLICE]:
-                if queue in self._clients:  # not gone meanwhile
-                    self._put(queue, item)
+            for sink in clients[start : start + FAN_OUT_SLICE]:
+                if sink in self._clients and not sink.offer(item):  # (not gone meanwhile)
+                    self.dropped += 1
+                    log.info("dropping a slow event-stream client")
+                    self._drop(sink)
 
-    def _put(self, queue: asyncio.Queue[_Item], item: _Item) -> None:
-        try:
-            queue.put_nowait(item)
-        except asyncio.QueueFull:
-            self.dropped += 1
-            log.info("dropping a slow event-stream client (%d frames behind)", QUEUE_SIZE)
-            self._drop(queue)
+    def _drop(self, sink: Sink) -> None:
+        self._clients.discard(sink)
+        sink.end()
 
-    def _drop(self, queue: asyncio.Queue[_Item]) -> None:
-        self._clients.discard(queue)
-        while not queue.empty():
-            queue.get_nowait()
-        queue.put_nowait(_DROP)
-
-    async def stream(self, last_event_id: str | None = None) -> AsyncIterator[bytes]:
-        """One viewer's stream: hello, what it missed since ``last_event_id``, then events
-        and keep-alives, until it goes."""
-        queue: asyncio.Queue[_Item] = asyncio.Queue(QUEUE_SIZE)
-        # Queued before the hello and the replay are read: nothing after them is lost, and
-        # what both carry is skipped by id below. A fresh viewer's hello carries the newest id
-        # relayed by then, so it can resume even if its stream breaks before the next event.
-        self._clients.add(queue)
+    async def join(
+        self, sink: Sink, last_event_id: str | None
+    ) -> tuple[list[bytes], EventId | None]:
+        """Take a viewer in: the frames to send it first (retry and hello, then what it missed
+        since ``last_event_id``) and the newest log id they carry, up to which what it is
+        offered meanwhile repeats them (:func:`is_repeat`). It stays until :meth:`leave`."""
+        # Taken in before the hello and the replay are read: nothing after them is lost. A
+        # fresh viewer's hello carries the newest id relayed by then, so it can resume even if
+        # its stream breaks before the next event.
+        self._clients.add(sink)
         baseline = self._ring[-1][0] if self._ring else None
         self.opened += 1
         try:
@@ -189,21 +220,35 @@ class EventHub:
             missed = await self._missed(since) if since is not None else None
             resumed = missed is not None
             hello_id = None if resumed or baseline is None else format_event_id(baseline)
-            yield retry_field() + await self._hello(resumed=resumed, event_id=hello_id)
-            # The newest id this viewer has: queued frames up to it are repeats.
-            high = since if missed is not None else None
-            for replayed, data in missed or ():
+            opening = [retry_field() + await self._hello(resumed=resumed, event_id=hello_id)]
+        except BaseException:
+            self.leave(sink)
+            raise
+        high = since if missed is not None else None
+        for replayed, data in missed or ():
+            opening.append(data)
+            high = replayed
+        return opening, high
+
+    def leave(self, sink: Sink) -> None:
+        self._clients.discard(sink)
+
+    async def stream(self, last_event_id: str | None = None) -> AsyncIterator[bytes]:
+        """One viewer's stream read through a queue: hello, what it missed since
+        ``last_event_id``, then events and keep-alives, until it goes."""
+        sink = _Queued()
+        try:
+            opening, high = await self.join(sink, last_event_id)
+            for data in opening:
                 yield data
-                high = replayed
             while True:
-                event_id, data = await queue.get()
+                event_id, data = await sink.queue.get()
                 if not data:
                     return
-                if event_id is not None and high is not None and event_id <= high:
-                    continue
-                yield data
+                if not is_repeat(event_id, high):
+                    yield data
         finally:
-            self._clients.discard(queue)
+            self.leave(sink)
 
     async def _missed(self, since: EventId) -> list[tuple[EventId, bytes]] | None:
         """The frames after ``since``, or None when they cannot all be had (the viewer then
