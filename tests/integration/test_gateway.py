@@ -462,14 +462,17 @@ async def test_slow_upstream_times_out_to_the_next(
 # --- event stream ---------------------------------------------------------------------------
 
 
-async def _hello(response: aiohttp.ClientResponse) -> bytes:
-    received = b""
+async def _read_until(response: aiohttp.ClientResponse, needle: bytes, received: bytes) -> bytes:
     async with asyncio.timeout(10):
-        while b"event: hello" not in received:
+        while needle not in received:
             chunk = await response.content.readany()
-            assert chunk, "the stream ended before its hello"
+            assert chunk, f"the stream ended before {needle!r}"
             received += chunk
     return received
+
+
+async def _hello(response: aiohttp.ClientResponse) -> bytes:
+    return await _read_until(response, b"event: hello", b"")
 
 
 async def _event_streams_open(http: aiohttp.ClientSession, gateway: str) -> float:
@@ -541,15 +544,6 @@ async def test_open_streams_hold_no_upstream_or_store_connections(
     finally:
         for response in responses:
             response.close()
-
-
-async def _read_until(response: aiohttp.ClientResponse, needle: bytes, received: bytes) -> bytes:
-    async with asyncio.timeout(10):
-        while needle not in received:
-            chunk = await response.content.readany()
-            assert chunk, f"the stream ended before {needle!r}"
-            received += chunk
-    return received
 
 
 async def test_a_viewer_resumes_through_the_gateway_and_a_slow_one_is_dropped(
