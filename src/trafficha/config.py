@@ -29,6 +29,18 @@ Url = Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s]+$")]
 Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
 Name = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$", max_length=64)]
 Positive = Annotated[int, msgspec.Meta(ge=1)]
+# `none`, or an http(s) tile template: a host that may start with Leaflet's `{s}` subdomain
+# (the gateway's CSP allows it as a `*.` wildcard, which CSP knows only leftmost) and a path
+# with `{z}`, `{x}` and `{y}` (or TMS's `{-y}`).
+MapTileUrl = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=(
+            r"^(?:none|https?://(?:\{s\}\.)?[A-Za-z0-9.-]+(?::[0-9]{1,5})?"
+            r"/(?=\S*\{z\})(?=\S*\{x\})(?=\S*\{-?y\})\S*)$"
+        )
+    ),
+]
 
 
 def _doc(text: str) -> msgspec.Meta:
@@ -83,6 +95,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     route_list_api_url: Annotated[
         Url, _doc("KEC route list endpoint (roadEtcInfo/spinRouteList); uses the road flow key.")
     ] = f"{KEC}/roadEtcInfo/spinRouteList"
+    travel_time_api_url: Annotated[
+        Url,
+        _doc("KEC travel time endpoint (trtm/realUnitTrtm); uses the tollgate volume key."),
+    ] = f"{KEC}/trtm/realUnitTrtm"
     openapi_proxy_url: Annotated[
         str,
         _doc(
@@ -108,6 +124,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     route_list_interval: Annotated[
         timedelta, _doc("Polling interval of the route list with official names (reference data).")
     ] = timedelta(days=1)
+    travel_time_collect_interval: Annotated[
+        timedelta, _doc("Travel time polling interval (KEC publishes a slot every 5 minutes).")
+    ] = timedelta(minutes=5)
 
     # Central stores.
     redis_addr: Annotated[Address, _doc("Redis `host:port`.")] = "127.0.0.1:6379"
@@ -193,6 +212,23 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         str,
         _doc("Gateway: the dashboard build it serves at `/` (default: spa/dist of the checkout)."),
     ] = ""
+    map_tile_url: Annotated[
+        MapTileUrl,
+        _doc(
+            "Dashboard map: the base map's tile template (`{z}`, `{x}`, `{y}`, optional `{s}` "
+            "subdomain in the host), served at /api/map/config and allowed by the gateway's "
+            "CSP; `none` for the offline outline only. The map falls back to the outline "
+            "whenever the tiles cannot load."
+        ),
+    ] = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_tile_attribution: Annotated[
+        str,
+        msgspec.Meta(max_length=200),
+        _doc("Dashboard map: the tiles' attribution, shown as text on the map, linked."),
+    ] = "© OpenStreetMap contributors"
+    map_tile_attribution_url: Annotated[
+        Url, _doc("Dashboard map: where the attribution links to (the tiles' licence).")
+    ] = "https://www.openstreetmap.org/copyright"
 
     # Identity and pipeline tuning (new, same style).
     member_name: Annotated[Name, _doc("Member this process belongs to (member1, member2).")] = (
@@ -249,6 +285,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     proxy_route_list_ttl: Annotated[
         timedelta, _doc("How long the proxy serves a cached route list.")
     ] = timedelta(hours=6)
+    proxy_travel_time_ttl: Annotated[
+        timedelta, _doc("How long the proxy serves cached travel times.")
+    ] = timedelta(minutes=1)
     auto_failure_threshold: Annotated[
         Positive,
         _doc("In auto mode, consecutive real-source failures that switch collection to sim."),

@@ -557,6 +557,8 @@ async def test_an_empty_database_gives_empty_lists(
             "/api/road/status",
             "/api/road/summary",
             "/api/tollgates",
+            "/api/travel-time",
+            "/api/travel-time/pairs",
         ):
             answer = await fetch(http, empty.url + path)
             assert (answer.status, answer.body) == (200, []), path

@@ -31,6 +31,9 @@ from tests.integration.test_data_api import (
     start_api,
     stop_api,
 )
+from trafficha.datasets.registry import TRAVEL_TIME
+from trafficha.datasets.spec import SimRequest
+from trafficha.datasets.travel_time import TravelTimeBatch
 from trafficha.kst import now_kst
 from trafficha.models.domain import summarize_routes
 from trafficha.models.stream import (
@@ -63,6 +66,9 @@ def world_batches() -> list[Batch]:
             "batch_id": uuid.uuid4().hex,
         }
 
+    def travel(at: datetime) -> SimRequest:
+        return SimRequest(world=world, params={}, now=at, cache={})
+
     batches: list[Batch] = [TollgateListBatch(**envelope(), records=tuple(world.tollgates()))]
     for minutes in (60, 30, 0):
         at = now - timedelta(minutes=minutes)
@@ -71,6 +77,7 @@ def world_batches() -> list[Batch]:
             AccidentBatch(**envelope(at), records=tuple(world.incidents_at(at))),
             TollgateBatch(**envelope(at), records=tuple(world.tollgate_traffic_at(at))),
             RoadBatch(**envelope(at), records=tuple(road), summaries=tuple(summarize_routes(road))),
+            TravelTimeBatch(**envelope(at), records=tuple(TRAVEL_TIME.sim_records(travel(at)))),
         ]
     return batches
 
@@ -110,6 +117,10 @@ WITH_PARAMETERS = (
     "/api/notices",  # changedSince
     "/api/road/status",
     "/api/road/summary",
+    "/api/road/history",  # route, direction, bucket, until
+    "/api/road/strip",  # route, direction
+    "/api/tollgate/history",  # unitCode, date
+    "/api/travel-time",  # from, to, carType
     "/api/network",  # v: the geometry's version
     "/api/network/outline",
     "/api/network/sections",
@@ -122,11 +133,17 @@ PATHS = (
     "/api/tollgate/traffic",
     "/api/road/status",
     "/api/road/summary",
+    "/api/road/history",
+    "/api/road/strip",
     "/api/tollgates",
+    "/api/tollgate/history",
+    "/api/travel-time",
+    "/api/travel-time/pairs",
     "/api/network",
     "/api/network/outline",
     "/api/network/sections",
     "/api/network/check",
+    "/api/map/config",
     "/api/ha/status",
     "/healthz",
     "/readyz",

@@ -107,6 +107,7 @@ def stack(
             "PROXY_ROAD_STATUS_TTL": TTL_ENV,
             "PROXY_VDS_LIST_TTL": TTL_ENV,
             "PROXY_ROUTE_LIST_TTL": TTL_ENV,
+            "PROXY_TRAVEL_TIME_TTL": TTL_ENV,
         }
         proxies = tuple(
             str(services.start("proxy", {**proxy_env, "MEMBER_NAME": member}, http=True).url)

@@ -57,6 +57,7 @@ BY_OPERATION = {
     "accidents": "realTimeSms.json",
     "locations": "locationinfoUnit.json",
     "road": "trafficAmountByRealtime.json",
+    "travel_time": "realUnitTrtm.json",
 }
 
 
@@ -142,7 +143,7 @@ def test_file_names_are_kind_endpoint_or_operation() -> None:
     found, ignored = scan_dir(KEC_REAL)
     assert {e: p.name for e, p in found.items()} == BY_OPERATION
     # trafficAll is not trafficIc, and the 590-unit list is not named as a dataset: ignored.
-    assert {"trafficAll.json", "locationinfoUnit-590.json", "realUnitTrtm.json"} <= set(ignored)
+    assert {"trafficAll.json", "locationinfoUnit-590.json"} <= set(ignored)
 
 
 def test_two_files_for_one_dataset_are_refused(tmp_path: Path) -> None:

@@ -62,6 +62,7 @@ DATA_TABLES = (
     "tollgates",
     "vds_locations",
     "routes",
+    "travel_times",
 )
 ALL_TABLES = {
     "schema_migrations",
@@ -72,6 +73,7 @@ ALL_TABLES = {
     "cache_road_status",
     "cache_vds_list",
     "cache_route_list",
+    "cache_travel_time",
 }
 
 
@@ -286,6 +288,9 @@ async def test_schema_keeps_one_unique_key_per_data_table(store: DedupStore) -> 
     assert unique["tollgates"] == "unit_code"
     assert unique["vds_locations"] == "vds_id"
     assert unique["routes"] == "route_no"
+    assert unique["travel_times"] == (
+        "start_unit_code,end_unit_code,car_type,basis,slot_minutes,slot_at"
+    )
     tables = await query(
         store,
         "SELECT table_name, engine, table_collation FROM information_schema.tables "

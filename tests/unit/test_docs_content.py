@@ -198,7 +198,7 @@ def table_sections(text: str) -> dict[str, tuple[str, str]]:
 
 def test_the_schema_parser_sees_every_table() -> None:
     tables = {t.name: t for t in schema()}
-    assert len(tables) == 14
+    assert len(tables) == 16
     assert tables["batch_ledger"].primary == ["batch_id"]
     assert tables["tollgate_traffic_history"].uniques == {
         "uq_tollgate_traffic_slot": [

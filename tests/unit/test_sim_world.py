@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from trafficha.datasets.registry import ACCIDENTS, ROAD_STATUS, TOLLGATE_LIST, TOLLGATE_TRAFFIC
 from trafficha.kst import KST
 from trafficha.models import Accident, RoadStatus, Tollgate, TollgateTraffic
-from trafficha.models.domain import incident_key
+from trafficha.models.domain import incident_key, summarize_routes
 from trafficha.providers.base import Provider
 from trafficha.providers.kec import KOREA_BOUNDS
 from trafficha.providers.sim import SimProvider
@@ -521,8 +521,12 @@ def test_road_rows_cover_every_section(world: TrafficWorld, t: datetime) -> None
         assert 0 <= r.share_ratio <= 100
 
 
+# Incidents that hold a queue behind them (KEC's lateLength): the rest take lanes.
+QUEUEING = {"사고", "정체"}
+
+
 @pytest.mark.parametrize("t", ROAD_TIMES)
-def test_sections_with_incidents_are_congested(world: TrafficWorld, t: datetime) -> None:
+def test_sections_with_incidents_are_slow_or_congested(world: TrafficWorld, t: datetime) -> None:
     incidents = daily(world, t)
     assert incidents
     where = world.incident_sections_at(t)
@@ -530,9 +534,13 @@ def test_sections_with_incidents_are_congested(world: TrafficWorld, t: datetime)
     grades: dict[str, set[int]] = defaultdict(set)
     for r in world.road_status_at(t):
         grades[r.conzone_id].add(r.grade)
+    queueing = {where[a.incident_key] for a in incidents if a.type_name in QUEUEING}
     for a in incidents:
         section = world.section_of(where[a.incident_key])
-        assert grades[section.conzone_id] == {3}, a
+        if section.conzone_id in queueing:
+            assert grades[section.conzone_id] == {3}, a
+        else:  # a closed lane or a stopped car: never full speed, jammed only when busy
+            assert grades[section.conzone_id] <= {2, 3}, a
         # The incident's record names that section, when it names a place.
         assert a.route_no == section.route_no
         assert a.point_name is None or (
@@ -549,6 +557,41 @@ def test_sections_with_incidents_are_congested(world: TrafficWorld, t: datetime)
         lons = sorted((section.start.lon, section.end.lon))
         assert lats[0] <= a.lat <= lats[1]
         assert lons[0] <= a.lon <= lons[1]
+
+
+@pytest.mark.parametrize("t", ROAD_TIMES)
+def test_the_queue_behind_an_accident_or_a_jam_is_slow(world: TrafficWorld, t: datetime) -> None:
+    where = world.incident_sections_at(t)
+    busy = set(where.values())
+    grades: dict[str, set[int]] = defaultdict(set)
+    for r in world.road_status_at(t):
+        grades[r.conzone_id].add(r.grade)
+    behind = (
+        {
+            world.upstream_of(where[a.incident_key])
+            for a in daily(world, t)
+            if a.type_name in QUEUEING
+        }
+        - {None}
+        - busy
+    )
+    assert behind
+    for zone in behind:
+        assert zone is not None
+        assert grades[zone] == {2}, zone
+        ahead = world.section_of(zone)
+        assert any(world.section_of(z).start == ahead.end for z in busy)
+
+
+def test_every_grade_shows_at_every_hour(world: TrafficWorld) -> None:
+    # 서행 must not be a commute-peak rarity: the dashboard's 원활/서행/정체 all carry data.
+    for hour in range(24):
+        readings = world.road_status_at(at(hour, 10))
+        grades = Counter(r.grade for r in readings)
+        assert {1, 2, 3} <= set(grades), (hour, grades)
+        assert any(s.slow_sections for s in summarize_routes(readings)), hour
+    peak, night = (Counter(r.grade for r in world.road_status_at(at(h))) for h in (8, 3))
+    assert peak[2] + peak[3] > 2 * (night[2] + night[3])  # the peak is slower than the night
 
 
 def test_direction_text_follows_the_section(world: TrafficWorld) -> None:

@@ -11,6 +11,7 @@ from trafficha.datasets.route_list import ROUTE_LIST
 from trafficha.datasets.spec import Dataset
 from trafficha.datasets.tollgate_list import TOLLGATE_LIST
 from trafficha.datasets.tollgate_traffic import TOLLGATE_TRAFFIC
+from trafficha.datasets.travel_time import TRAVEL_TIME
 from trafficha.datasets.vds_list import VDS_LIST
 from trafficha.models.stream import StreamEntry
 
@@ -22,6 +23,7 @@ __all__ = [
     "ROUTE_LIST",
     "TOLLGATE_LIST",
     "TOLLGATE_TRAFFIC",
+    "TRAVEL_TIME",
     "VDS_LIST",
     "Dataset",
     "by_endpoint",
@@ -33,6 +35,7 @@ DATASETS: Final[tuple[Dataset[Any], ...]] = (
     ACCIDENTS,
     TOLLGATE_TRAFFIC,
     ROAD_STATUS,
+    TRAVEL_TIME,
     TOLLGATE_LIST,
     VDS_LIST,
     ROUTE_LIST,

@@ -38,6 +38,7 @@ from trafficha.models.domain import (
     TollgateTraffic,
     incident_key,
 )
+from trafficha.models.flow import flow_grade
 from trafficha.models.quarantine import Parsed, RejectedRow, reason_of
 from trafficha.models.upstream import (
     Envelope,
@@ -424,9 +425,10 @@ def _road_status(row: TrafficAmountRow) -> RoadStatus:
     if direction is None:
         raise ValueError(f"updownTypeCode {row.updown_type_code!r} is not S or E")
     grade_no = int_or_none(row.grade)
-    grade = _GRADES.get(grade_no if grade_no is not None else 0)
-    if grade is None:
+    reported = _GRADES.get(grade_no if grade_no is not None else 0)
+    if reported is None:
         raise ValueError(f"grade {row.grade!r} is not 0..3")
+    speed = _speed(row.speed)
     route_no = normalize_route_no(row.route_no)
     if route_no is None:
         raise ValueError("routeNo is missing")
@@ -437,11 +439,12 @@ def _road_status(row: TrafficAmountRow) -> RoadStatus:
         route_no=route_no,
         route_name=clean_text(row.route_name),
         direction=direction,
-        speed=_speed(row.speed),
+        speed=speed,
         traffic_amount=count_or_none(row.traffic_amout, "trafficAmout", sentinel=True),
         share_ratio=count_or_none(row.share_ratio, "shareRatio", sentinel=True),
         time_avg=count_or_none(row.time_avg, "timeAvg", sentinel=True),
-        grade=grade,
+        # From the speed, as every source grades (KEC's grade left 서행 out); KEC's 0 stands.
+        grade=flow_grade(speed, reported),
         std_at=_time(row.std_date, row.std_hour, "stdDate/stdHour"),
     )
 

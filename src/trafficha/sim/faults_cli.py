@@ -36,7 +36,16 @@ from urllib.parse import urlencode, urlsplit
 __all__ = ["DEFAULT_URL", "add_parser", "main", "run"]
 
 DEFAULT_URL: Final = "http://127.0.0.1:8083"
-ENDPOINT_CHOICES: Final = ("accidents", "tollgate", "road", "locations", "vds", "routes", "all")
+ENDPOINT_CHOICES: Final = (
+    "accidents",
+    "tollgate",
+    "road",
+    "travel_time",
+    "locations",
+    "vds",
+    "routes",
+    "all",
+)
 TIMEOUT_S: Final = 10.0
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from trafficha.models.domain import Tollgate
+from trafficha.reference.directions import place_of
 from trafficha.reference.network import Network, Route, Section, Waypoint, haversine_km
 from trafficha.sim.seeded import digest, uniforms
 
@@ -36,21 +37,6 @@ SEOUL: Final = (37.5665, 126.978)  # 서울시청
 _ROUTE_LANES: Final = {"0010": 4, "1000": 4, "0150": 3, "0500": 3, "0350": 3}
 _DEFAULT_LANES: Final = 2
 
-# Waypoint names (suffix stripped) whose everyday "<city>방향" differs from the name itself.
-_CITY_NAMES: Final = {
-    "한남": "서울",
-    "구서": "부산",
-    "금천": "서울",
-    "죽림": "목포",
-    "서창": "인천",
-    "삼락": "부산",
-    "강일": "서울",
-    "해운대": "부산",
-    "남포항": "포항",
-    "덕천": "부산",
-    "서순천": "순천",
-    "양양": "양양",
-}
 # Tollgate names that would otherwise repeat: (waypoint name, route_no) -> KEC-style name.
 _UNIT_NAMES: Final = {("광주IC", "0350"): "경기광주"}
 
@@ -83,8 +69,8 @@ def _strip_kind(waypoint: Waypoint) -> str:
 
 
 def _city(waypoint: Waypoint) -> str:
-    name = _strip_kind(waypoint)
-    return _CITY_NAMES.get(name, name)
+    """The place a road toward ``waypoint`` is signed for (한남IC -> 서울), as KEC words it."""
+    return place_of(waypoint.name, waypoint.name_en)[0]
 
 
 def _seoul_factor(lat: float, lon: float) -> float:

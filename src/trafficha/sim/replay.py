@@ -2,12 +2,13 @@
 
 A directory of recordings holds at most one file per dataset of the registry, named after the
 dataset in any of three ways (:func:`file_names`): its stream kind (``accidents.json``,
-``tollgate.json``, ``road.json``, ``tollgates.json``, ``vds.json``, ``routes.json``), its
-endpoint name in the fault API (``locations.json``) or the KEC operation, the last part of its
-path (``realTimeSms.json``, ``trafficIc.json``, ``trafficAmountByRealtime.json``,
-``locationinfoUnit.json``, ``vdsList.json``, ``spinRouteList.json``). Two files for one dataset
-are an error; other files are ignored (and reported), so a directory of ``shared/kec-real``
-recordings can be used as it is.
+``tollgate.json``, ``road.json``, ``travel_time.json``, ``tollgates.json``, ``vds.json``,
+``routes.json``), its endpoint name in the fault API (``locations.json``) or the KEC operation,
+the last part of its path (``realTimeSms.json``, ``trafficIc.json``,
+``trafficAmountByRealtime.json``, ``realUnitTrtm.json``, ``locationinfoUnit.json``,
+``vdsList.json``, ``spinRouteList.json``). Two files for one dataset are an error; other files
+are ignored (and reported), so a directory of ``shared/kec-real`` recordings can be used as it
+is.
 
 A file is either a KEC answer (a JSON object with its rows under the dataset's list key, or
 under the first key that holds a list) or a bare JSON array of rows, as some projects keep the

@@ -18,22 +18,34 @@ rows without coordinates; the tollgate list has 590 units, a third without coord
 tollgate answer holds the last four published 15-minute slots, of KEC's and private operators'
 tollgates, hi-pass about 95 % of the volume, with the rare blank volume and no row for a
 combination nobody drove; about 1 % of VDS readings are "no data" (grade 0, speed -1).
+Readings are graded from their speeds as KEC's are (:mod:`trafficha.models.flow`). An accident
+or a jam congests its section (정체) and its queue slows the section before it (서행); a
+breakdown, an obstacle or a road work takes lanes, so traffic passes slowly (서행) and jams only
+when the lanes left cannot carry the demand. So 서행 shows all day, not only at the peaks.
 """
 
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Final
 
-from trafficha.models.domain import Accident, Grade, RoadStatus, Tollgate, TollgateTraffic
+from trafficha.models.domain import Accident, RoadStatus, Tollgate, TollgateTraffic
+from trafficha.models.flow import grade_of_speed
 from trafficha.reference.network import Network, Section
 from trafficha.reference.network import load_network as _load_network
 from trafficha.sim.demand import commute_bias, demand_at, epoch_of, kst_at
 from trafficha.sim.incidents import INCIDENT_SLOT, MAX_INCIDENT_AGE, Incident, slot_incidents
-from trafficha.sim.layout import detectors_of, section_infos, tollgate_infos, unit_list
+from trafficha.sim.layout import (
+    SectionInfo,
+    detectors_of,
+    section_infos,
+    tollgate_infos,
+    unit_list,
+)
 from trafficha.sim.notices import (
     DAY_S,
     MAX_STANDING_DAYS,
@@ -63,6 +75,14 @@ _ACTIVE_DAYS_MAX: Final = 8
 _TOLLGATE_CACHE_MAX: Final = 16
 
 _NO_DATA_SHARE: Final = 0.01
+# Speeds in the queue an accident or a jam holds back into the section before it: 서행.
+_QUEUE_SPEED: Final = (45, 30)  # lowest km/h, spread above it
+# Passing a closed lane or a stopped car nobody drives at full speed, however light the traffic.
+_RESTRICTED_MAX_KMH: Final = 72
+# What is left of a section's capacity with only its shoulder taken (people slow down to look).
+_SHOULDER_CAPACITY: Final = 0.85
+# Even with every lane taken, traffic is let by on the shoulder.
+_MIN_CAPACITY: Final = 0.2
 # Vehicle classes 1종 … 6종(경차): the recorded national totals are nearly all 1종, then 경차.
 _CAR_SHARES: Final = (0.88, 0.015, 0.02, 0.02, 0.01, 0.055)
 _TRUCK_CLASSES: Final = (2, 3, 4)  # indices of 3종, 4종, 5종: more of them at night
@@ -84,6 +104,7 @@ class TrafficWorld:
         self.network = network if network is not None else _load_network()
         self._sections = section_infos(self.network)
         self._sections_by_id = {i.section.conzone_id: i for i in self._sections}
+        self._upstream = _upstream_of(self._sections)
         self._cum_weights = list(accumulate(i.weight for i in self._sections))
         self._detectors = detectors_of(self._sections)
         self._tollgates = tollgate_infos(self.network)
@@ -187,21 +208,34 @@ class TrafficWorld:
     def road_status_at(self, t: datetime) -> list[RoadStatus]:
         """One reading per detector at ``t`` rounded down to the minute, every section covered.
 
-        Sections with an incident active at ``t`` (or at the minute) are congested (grade 3) on
-        every detector; about 1 % of the other readings are "no data" (grade 0, speed -1).
+        With an incident active at ``t`` (or at the minute), an accident's or a jam's section is
+        congested (grade 3) on every detector and the section before it slow (grade 2); another
+        incident's section is slow, or congested when the lanes left cannot carry the demand.
+        About 1 % of the other readings are "no data" (grade 0, speed -1).
         """
         epoch = epoch_of(t)
         minute = math.floor(epoch) // 60 * 60
         std_at = kst_at(minute)
         demand = demand_at(minute)
         bias = commute_bias(minute)
-        # Incidents active at the minute or at t itself: every section of incidents_at(t) is
-        # congested here, even when t is not on a minute boundary.
-        blocked = {
-            i.info.section.conzone_id
-            for moment in (float(minute), epoch)
-            for i in self._active(moment)
-        }
+        # Incidents active at the minute or at t itself: every incident of incidents_at(t)
+        # slows its section here, even when t is not on a minute boundary.
+        active = [i for moment in (float(minute), epoch) for i in self._active(moment)]
+        # Accidents and jams hold a queue (KEC's lateLength): their sections are jammed, and
+        # the queue reaches back into the section before each.
+        blocked = {i.info.section.conzone_id for i in active if i.queue_km > 0}
+        capacity: dict[str, float] = {}
+        for i in active:
+            if i.queue_km <= 0:
+                lanes = i.info.lanes
+                left = (lanes - len(i.lanes)) / lanes if i.lanes else _SHOULDER_CAPACITY
+                zone = i.info.section.conzone_id
+                capacity[zone] = min(capacity.get(zone, 1.0), max(left, _MIN_CAPACITY))
+        queued = {
+            self._upstream[i.info.section.conzone_id]
+            for i in active
+            if i.queue_km > 0 and i.info.section.conzone_id in self._upstream
+        } - blocked.union(capacity)
         rows: list[RoadStatus] = []
         for det in self._detectors:
             info = det.info
@@ -212,6 +246,12 @@ class TrafficWorld:
             if section.conzone_id in blocked:
                 speed = 8 + int(u[0] * 27)
                 flow_h = 600.0 + 600.0 * u[1]
+            elif section.conzone_id in capacity:
+                speed, flow_h = _flow(info, demand, bias, u, capacity[section.conzone_id])
+                speed = min(speed, _RESTRICTED_MAX_KMH)
+            elif section.conzone_id in queued:
+                speed = _QUEUE_SPEED[0] + int(u[0] * _QUEUE_SPEED[1])
+                flow_h = 1200.0 + 500.0 * u[1]
             elif u[2] < _NO_DATA_SHARE:
                 rows.append(
                     RoadStatus(
@@ -231,14 +271,8 @@ class TrafficWorld:
                 )
                 continue
             else:
-                load = info.busy * demand * (1.0 + 0.15 * bias * info.inbound)
-                load *= 0.92 + 0.16 * u[0]
-                raw = info.free_speed / (1.0 + 0.5 * load**6) * (0.96 + 0.08 * u[1])
-                speed = max(5, min(130, round(raw)))
-                flow_h = 2000.0 * min(load, 1.0)
-                if load > 1.0:
-                    flow_h *= max(0.5, speed / info.free_speed) ** 0.5
-            grade: Grade = 1 if speed >= 80 else (2 if speed >= 40 else 3)
+                speed, flow_h = _flow(info, demand, bias, u)
+            grade = grade_of_speed(speed)
             rows.append(
                 RoadStatus(
                     vds_id=det.vds_id,
@@ -306,6 +340,39 @@ class TrafficWorld:
         self._slot_cache[slot] = incidents
         return incidents
 
+    def upstream_of(self, conzone_id: str) -> str | None:
+        """The conzone before this one in its direction of travel (None at the route's start)."""
+        return self._upstream.get(conzone_id)
+
     def section_of(self, conzone_id: str) -> Section:
         """The network section behind a conzone id (KeyError if unknown)."""
         return self._sections_by_id[conzone_id].section
+
+
+def _flow(
+    info: SectionInfo, demand: float, bias: float, u: Sequence[float], capacity: float = 1.0
+) -> tuple[int, float]:
+    """A detector's speed (km/h) and flow (vehicles per lane per hour) at a demand, on a
+    section with ``capacity`` of its lanes open: speed falls steeply once the load passes 1."""
+    load = info.busy * demand * (1.0 + 0.15 * bias * info.inbound) / capacity
+    load *= 0.92 + 0.16 * u[0]
+    raw = info.free_speed / (1.0 + 0.5 * load**6) * (0.96 + 0.08 * u[1])
+    speed = max(5, min(130, round(raw)))
+    flow_h = 2000.0 * min(load, 1.0) * capacity
+    if load > 1.0:
+        flow_h *= max(0.5, speed / info.free_speed) ** 0.5
+    return speed, flow_h
+
+
+def _upstream_of(sections: tuple[SectionInfo, ...]) -> dict[str, str]:
+    """Conzone id -> the conzone that ends where it starts, on its route and direction."""
+    ending = {
+        (i.section.route_no, i.section.direction, i.section.end): i.section.conzone_id
+        for i in sections
+    }
+    found: dict[str, str] = {}
+    for i in sections:
+        before = ending.get((i.section.route_no, i.section.direction, i.section.start))
+        if before is not None:
+            found[i.section.conzone_id] = before
+    return found

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 ) {_TABLE_OPTIONS}
 """
 
-# One proxy cache table per dataset (the dataset names it); migrations 3, 5 and 7 make them.
+# One proxy cache table per dataset (the dataset names it); migrations 3, 5, 7 and 9 make them.
 _CACHE_TABLE: Final = f"""
 CREATE TABLE IF NOT EXISTS {{table}} (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -295,6 +295,53 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """
             UPDATE traffic_accidents SET changed_at = COALESCE(cleared_at, last_seen_at)
             WHERE changed_at IS NULL
+            """,
+        ),
+    ),
+    Migration(
+        9,
+        "travel times",
+        (
+            # One row per pair, class, basis and slot; the hour's own row (slot_minutes 60)
+            # starts when the hour's first 5-minute slot does, so the length is in the key.
+            f"""
+            CREATE TABLE IF NOT EXISTS travel_times (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                start_unit_code VARCHAR(16) {_CODE} NOT NULL,
+                start_unit_name VARCHAR(100) NOT NULL,
+                end_unit_code VARCHAR(16) {_CODE} NOT NULL,
+                end_unit_name VARCHAR(100) NOT NULL,
+                basis VARCHAR(8) {_CODE} NOT NULL,
+                basis_name VARCHAR(50) NOT NULL,
+                car_type VARCHAR(8) {_CODE} NOT NULL,
+                car_type_name VARCHAR(50) NOT NULL,
+                car_div_code VARCHAR(8) {_CODE} NOT NULL,
+                car_div_name VARCHAR(50) NOT NULL,
+                slot_at DATETIME NOT NULL,
+                slot_minutes SMALLINT NOT NULL,
+                time_avg DOUBLE NOT NULL,
+                time_min DOUBLE NULL,
+                time_max DOUBLE NULL,
+                vehicles INT NULL,
+                seen_count INT NOT NULL DEFAULT 1,
+                UNIQUE KEY uq_travel_times_slot
+                    (start_unit_code, end_unit_code, car_type, basis, slot_minutes, slot_at),
+                KEY idx_travel_times_slot (slot_at)
+            ) {_TABLE_OPTIONS}
+            """,
+            _CACHE_TABLE.format(table="cache_travel_time"),
+        ),
+    ),
+    Migration(
+        10,
+        "road history index",
+        (
+            # A route's day of speeds (/api/road/history) read from this index alone: one range
+            # per direction, no row looked up, on the largest table.
+            """
+            ALTER TABLE road_traffic_status
+                ADD KEY IF NOT EXISTS idx_road_traffic_status_route_history
+                    (route_no, direction, std_at, speed, grade)
             """,
         ),
     ),

@@ -5,6 +5,7 @@ What the OpenAPI document states is what is accepted: schemathesis checks both w
 
 from __future__ import annotations
 
+import inspect
 import types
 import typing
 from collections import Counter
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Final, Literal
 from litestar import Request
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIType
-from litestar.params import Parameter, QueryParameter
+from litestar.params import Parameter, ParameterKwarg, QueryParameter
 
 from trafficha.apps.problems import query_names
 from trafficha.kst import KST
@@ -159,12 +160,36 @@ def _not_text(fn: Callable[..., Any]) -> frozenset[str]:
     )
 
 
+@cache
+def _required(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """The query names of a handler's required query parameters (no default, not a header or
+    a cookie)."""
+    names = query_names(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)
+    return tuple(
+        names[name]
+        for name, param in inspect.signature(fn).parameters.items()
+        if param.default is inspect.Parameter.empty
+        and any(
+            isinstance(m, ParameterKwarg) and m.header is None and m.cookie is None
+            for m in getattr(hints.get(name), "__metadata__", ())
+        )
+    )
+
+
 async def strict_query(request: Request[Any, Any, Any]) -> None:
     """Refuse what the schema does not allow but Litestar would take: a parameter given twice
     (Litestar keeps the last) and ``null`` for a number, an instant or an enum (Litestar reads
-    it as absent). A problem document names each, like any other bad parameter."""
+    it as absent); and name a required one left out (Litestar's own answer does not). A problem
+    document names each, like any other bad parameter."""
     items = list(request.query_params.multi_items())
+    given = {name for name, _ in items}
     invalid = [
+        {"key": name, "message": "required; give it"}
+        for name in _required(request.route_handler.fn)
+        if name not in given
+    ]
+    invalid += [
         {"key": name, "message": f"given {n} times; give it once"}
         for name, n in Counter(name for name, _ in items).items()
         if n > 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Final
 
+import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader, State
 from litestar.openapi.datastructures import ResponseSpec
@@ -15,6 +16,7 @@ from litestar.response import Stream
 from redis.exceptions import RedisError
 
 from trafficha.apps.data_api.geo import NetworkGeoJson
+from trafficha.apps.data_api.history import road_history, tollgate_history
 from trafficha.apps.data_api.models import (
     AccidentItem,
     AccidentStatsBody,
@@ -47,7 +49,10 @@ from trafficha.apps.data_api.service import (
     json_response,
     problem_response,
 )
+from trafficha.apps.data_api.strip import road_strip
+from trafficha.apps.data_api.travel_time import TRAVEL_TIME_ROUTES
 from trafficha.apps.problems import PROBLEM_MEDIA, Problem
+from trafficha.apps.tiles import MapConfig, map_config
 
 __all__ = ["ROUTES"]
 
@@ -331,6 +336,20 @@ async def network_check(state: State) -> Response[NetworkCheck]:
 
 
 @get(
+    "/api/map/config",
+    summary="Base map tiles",
+    description=(
+        "Where the dashboard's base map tiles come from (MAP_TILE_URL) and their attribution; "
+        "tileUrl null: the offline outline only."
+    ),
+    tags=["network"],
+)
+async def map_tiles(state: State) -> Response[MapConfig]:
+    body = msgspec.json.encode(map_config(data_api(state).settings))
+    return json_response(body, {"Cache-Control": NETWORK_CACHE_CONTROL})
+
+
+@get(
     "/api/ha/status",
     summary="HA status",
     description="Leader, source, members' services, stream figures and collections.",
@@ -390,11 +409,16 @@ ROUTES: Final = (
     tollgate_traffic,
     road_status,
     road_summary,
+    road_history,
+    road_strip,
     tollgates,
+    tollgate_history,
+    *TRAVEL_TIME_ROUTES,
     network,
     network_outline,
     network_sections,
     network_check,
+    map_tiles,
     ha_status,
     events,
 )

@@ -32,33 +32,39 @@ from trafficha.apps.gateway.spa import SpaFiles, default_dist_dir, has_dot_segme
 from trafficha.apps.gateway.upstreams import UpstreamPool
 from trafficha.apps.kit import OPS_PATHS, build_app
 from trafficha.apps.problems import exception_handlers
+from trafficha.apps.tiles import tile_image_source
 from trafficha.config import Settings
 from trafficha.connections import HUB_MAX_CONNECTIONS, redis_client, stream_keys
 from trafficha.errors import ConfigError
 from trafficha.services.health import Readiness
 
-__all__ = ["CONTENT_SECURITY_POLICY", "Gateway", "create_app", "gateway_of"]
+__all__ = ["Gateway", "content_security_policy", "create_app", "gateway_of"]
 
 log = logging.getLogger(__name__)
 
-CONTENT_SECURITY_POLICY: Final = (
-    "default-src 'self'; "
-    # https: only for optional online map tiles; the offline map needs none of it.
-    "img-src 'self' data: https:; "
-    # Leaflet positions map panes and markers with inline styles.
-    "style-src 'self' 'unsafe-inline'; "
-    "connect-src 'self'; "
-    "script-src 'self'; "
-    "object-src 'none'; "
-    "frame-ancestors 'none'; "
-    "base-uri 'self'"
-)
+
+def content_security_policy(settings: Settings) -> str:
+    """The dashboard's CSP: its own files only, and images from the map's tile host alone."""
+    tiles = tile_image_source(settings.map_tile_url)
+    return (
+        "default-src 'self'; "
+        # The base map's tile host (MAP_TILE_URL), nothing else: the offline map needs none.
+        f"img-src 'self' data:{f' {tiles}' if tiles else ''}; "
+        # Leaflet positions map panes and markers with inline styles.
+        "style-src 'self' 'unsafe-inline'; "
+        "connect-src 'self'; "
+        "script-src 'self'; "
+        "object-src 'none'; "
+        "frame-ancestors 'none'; "
+        "base-uri 'self'"
+    )
+
+
 _SECURITY_HEADERS: Final = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
 ]
-_CSP_HEADER: Final = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 # Forwarded to the data API; everything else under / is the dashboard.
 _FORWARDED_PREFIXES: Final = ("/api/", "/schema/")
 _FORWARDED_EXACT: Final = frozenset({"/api", "/schema"})
@@ -103,6 +109,7 @@ class Gateway:
         self.hub = EventHub(self.redis, stream_keys(settings), served_by)
         self._always = [*_SECURITY_HEADERS, (b"x-served-by-gateway", self.member.encode())]
         self._served_by = (b"x-served-by", served_by.encode())
+        self._csp = (b"content-security-policy", content_security_policy(settings).encode())
         self.error_handlers = exception_handlers(SERVICE)
 
     async def serve(self, scope: Any, receive: Receive, send: Send) -> None:
@@ -181,7 +188,7 @@ class Gateway:
             # Nothing from a data API in this answer: only the gateway is named.
             headers.append(self._served_by)
         if html:
-            headers.append(_CSP_HEADER)
+            headers.append(self._csp)
         message["headers"] = headers
 
 
