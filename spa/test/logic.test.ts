@@ -52,10 +52,10 @@ import { DICTS } from "../src/i18n";
 import { haStatus, incident, roadStatus, section, summary, tollgate } from "./fixtures";
 
 describe("colours", () => {
-  it("maps flow grades 1/2/3/0 to green/amber/red/grey", () => {
-    expect(gradeColor(1)).toBe("#22c55e");
-    expect(gradeColor(2)).toBe("#f59e0b");
-    expect(gradeColor(3)).toBe("#ef4444");
+  it("maps flow grades 1/2/3/0 to teal green/yellow/red/grey", () => {
+    expect(gradeColor(1)).toBe("#14b8a6");
+    expect(gradeColor(2)).toBe("#fde047");
+    expect(gradeColor(3)).toBe("#dc2626");
     expect(gradeColor(0)).toBe(GRADE_COLORS[0]);
     expect(gradeColor("2")).toBe(GRADE_COLORS[2]);
     expect(gradeColor(7)).toBe(GRADE_COLORS[0]);
@@ -515,7 +515,7 @@ describe("URL and dictionary", () => {
     expect(Object.keys(DICTS.en).sort()).toEqual(Object.keys(DICTS.ko).sort());
     for (const v of Object.values(DICTS.en)) expect(typeof v).toBe("string");
     expect(DICTS.ko.tabDashboard).toBe("대시보드");
-    expect(DICTS.en.tabRoad).toBe("Live road flow");
+    expect(DICTS.en.tabRoad).toBe("Road flow");
   });
 });
 

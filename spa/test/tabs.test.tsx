@@ -5,6 +5,7 @@ import { Polyline } from "leaflet";
 import type { RoadStatus, SectionFeature } from "../src/api/types";
 import type { LiveData } from "../src/api/useLiveData";
 import { DICTS, I18nContext } from "../src/i18n";
+import { GRADE_COLORS } from "../src/lib/colors";
 import { IncidentsTab } from "../src/tabs/IncidentsTab";
 import { DashboardTab } from "../src/tabs/DashboardTab";
 import { RoadTab } from "../src/tabs/RoadTab";
@@ -57,7 +58,7 @@ const incidents = [
 
 describe("incidents tab", () => {
   it("draws one marker per incident with valid coordinates and counts the rest as unmapped", () => {
-    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} initialSelected={null} />));
+    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} />));
     expect(screen.getByTestId("incident-count").textContent).toBe("5");
     expect(screen.getByTestId("incident-unmapped").textContent).toBe("2");
     expect(screen.getByTestId("incident-mapped").textContent).toBe("3");
@@ -65,7 +66,7 @@ describe("incidents tab", () => {
     expect(screen.getAllByTestId("accident-row")).toHaveLength(5);
   });
   it("filters list and markers together", () => {
-    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} initialSelected={null} />));
+    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} />));
     fireEvent.change(screen.getByTestId("filter-route"), { target: { value: "경부선" } });
     expect(screen.getByTestId("incident-count").textContent).toBe("2");
     expect(document.querySelectorAll("path.incident-marker")).toHaveLength(2);
@@ -78,7 +79,7 @@ describe("incidents tab", () => {
     Element.prototype.scrollIntoView = vi.fn();
     const pwned = vi.fn();
     (window as unknown as { __pwned2: () => void }).__pwned2 = pwned;
-    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} initialSelected={null} />));
+    render(withKo(<IncidentsTab {...MAPS} accidents={incidents} />));
     const markers = document.querySelectorAll("path.incident-marker");
     await act(async () => {
       fireEvent.click(markers[1]);
@@ -109,16 +110,7 @@ describe("incidents tab: active and cleared", () => {
       active: false,
       clearedAt: "2026-11-27T13:40:00+09:00",
     });
-    render(
-      withKo(
-        <IncidentsTab
-          {...MAPS}
-          accidents={[...incidents, cleared]}
-          notices={[notice({ id: 1 })]}
-          initialSelected={null}
-        />,
-      ),
-    );
+    render(withKo(<IncidentsTab {...MAPS} accidents={[...incidents, cleared]} notices={[notice({ id: 1 })]} />));
     expect(screen.getByTestId("incident-active").textContent).toBe("5");
     expect(screen.getByTestId("incident-cleared").textContent).toBe("1");
     expect(document.querySelectorAll("path.incident-marker")).toHaveLength(4);
@@ -214,7 +206,7 @@ describe("road and tollgate tabs", () => {
     const paths = [...document.querySelectorAll("path.road-section")];
     expect(paths).toHaveLength(3);
     const strokes = paths.map((p) => p.getAttribute("stroke")).sort();
-    expect(strokes).toEqual(["#94a3b8", "#94a3b8", "#ef4444"]);
+    expect(strokes).toEqual([GRADE_COLORS[0], GRADE_COLORS[0], GRADE_COLORS[3]].sort());
     expect(screen.getByTestId("road-count-3").textContent).toContain("1");
     fireEvent.change(screen.getByTestId("road-filter-direction"), { target: { value: "S" } });
     expect(document.querySelectorAll("path.road-section")).toHaveLength(1);

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, Route, expect
 
-from tests.e2e.conftest import base_url, screenshot
+from tests.e2e.conftest import base_url, evaluate_until, screenshot
 from tests.support.simulator import clear_faults, set_fault
 from tests.support.stack import trafficha
 from trafficha.connections import redis_client
@@ -74,7 +74,8 @@ def test_incidents_tab_draws_one_marker_per_located_incident(
     expect(rows.first).to_be_visible()
     # The stack keeps collecting, so the page and the API are compared at one moment: the
     # browser asks the API until its answer has as many incidents as the page shows.
-    seen = page.wait_for_function(
+    seen = evaluate_until(
+        page,
         """async () => {
             const figure = (id) => {
                 const el = document.querySelector(`[data-testid="${id}"]`);
@@ -85,9 +86,7 @@ def test_incidents_tab_draws_one_marker_per_located_incident(
             const unmapped = figure("incident-unmapped");
             return figure("incident-count") === items.length ? { items, unmapped } : null;
         }""",
-        polling=500,
-        timeout=20_000,
-    ).json_value()
+    )
     incidents, unmapped = seen["items"], seen["unmapped"]
     count = len(incidents)
     assert count - unmapped == mapped(incidents, "latitude", "altitude")
@@ -107,6 +106,11 @@ def test_clicking_an_incident_opens_its_marker_and_a_marker_selects_its_row(
     expect(popup).to_be_visible()
     expect(popup).to_contain_text(located["smsText"][:20])
     expect(row).to_have_attribute("aria-selected", "true")
+    # The map flies to the incident (to zoom 10 at least, 0.8 s): a click on the moving popup's
+    # close button would land where the button was.
+    expect(page.locator(".leaflet-container")).to_have_attribute(
+        "data-zoom", re.compile(r"^1[0-4](\.\d+)?$")
+    )
     # And the other way: a marker click selects its row.
     page.locator(".leaflet-popup-close-button").click(force=True)
     expect(popup).to_have_count(0)
@@ -121,7 +125,8 @@ def test_notices_are_shown_apart_and_incidents_show_lanes_and_queue(
 ) -> None:
     open_tab(page, dashboard_stack, "dashboard")
     # The page and the API at one moment: the notices card counts what /api/notices serves.
-    notices = page.wait_for_function(
+    notices = evaluate_until(
+        page,
         """async () => {
             const count = document.querySelector(
                 '[data-testid="dashboard-notices"] [data-testid="notice-count"]');
@@ -129,9 +134,8 @@ def test_notices_are_shown_apart_and_incidents_show_lanes_and_queue(
             const shown = count ? parseInt(count.innerText, 10) : -1;
             return notices.length > 0 && shown === notices.length ? notices : null;
         }""",
-        polling=500,
-        timeout=30_000,
-    ).json_value()
+        timeout_s=30,
+    )
     expect(
         page.get_by_test_id("dashboard-notices").get_by_test_id("notice-row").first
     ).to_be_visible()
@@ -307,16 +311,17 @@ def test_hostile_text_from_the_simulator_is_shown_as_text(
     assert fetched_x == []
     assert errors == []
     # Other tests see the simulator's own text again: the next poll has replaced the fault's.
-    page.wait_for_function(
+    evaluate_until(
+        page,
         """async (texts) => {
             const items = await (await fetch("/api/accidents/latest?limit=1000")).json();
             const notices = await (await fetch("/api/notices")).json();
             return items.length > 0
                 && ![...items, ...notices].some((i) => texts.includes(i.smsText));
         }""",
-        arg=list(HOSTILE_TEXTS),
-        polling=1000,
-        timeout=45_000,
+        list(HOSTILE_TEXTS),
+        timeout_s=45,
+        every_ms=1000,
     )
 
 

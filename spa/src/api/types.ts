@@ -122,6 +122,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/road/history": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A route's last 24 hours
+     * @description Per bucket (15, 30 or 60 minutes on the KST clock, every one listed, oldest first): the average speed of the route's valid readings (of one direction when asked), the readings by grade, and the incidents started, by type.
+     */
+    get: operations["ApiRoadHistoryRoadHistory"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/road/strip": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Route strip
+     * @description One route's directions as strips: its ICs and JCs in travel order, each section between them with its grade, speed and travel time, and the active incidents pinned where they are (km along the strip). Both directions unless one is asked for.
+     */
+    get: operations["ApiRoadStripRoadStrip"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/tollgates": {
     parameters: {
       query?: never;
@@ -134,6 +174,66 @@ export interface paths {
      * @description Every tollgate (location null when unknown) with its latest 15-minute volume and its series over the 3 h up to the newest slot, oldest first.
      */
     get: operations["ApiTollgatesTollgates"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/tollgate/history": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A tollgate's day
+     * @description A tollgate's 96 15-minute volumes of one KST day, from 00:00, every slot listed (null where nothing was reported), summed over directions, payments and classes.
+     */
+    get: operations["ApiTollgateHistoryTollgateHistory"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/travel-time": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Travel time between tollgates
+     * @description Each pair's newest 5-minute travel time (KEC's trtm/realUnitTrtm, minutes), per vehicle class and basis, with the same clock hour on each of the 7 days before (sameHourEarlier); from, to and carType narrow it. Pairs measured within 3 h of the newest slot stored; a pair KEC does not measure answers [].
+     */
+    get: operations["ApiTravelTimeTravelTime"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/travel-time/pairs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Pairs with travel times
+     * @description Every pair of tollgates with a travel time within 3 h of the newest slot stored, by start and end code, with its vehicle classes: the choices for /api/travel-time.
+     */
+    get: operations["ApiTravelTimePairsTravelTimePairList"];
     put?: never;
     post?: never;
     delete?: never;
@@ -214,6 +314,26 @@ export interface paths {
      * @description Where the sections come from (store or builtin), coverage per route, and every conzone that could not be placed, with the reason; those are never drawn.
      */
     get: operations["ApiNetworkCheckNetworkCheck"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/map/config": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Base map tiles
+     * @description Where the dashboard's base map tiles come from (MAP_TILE_URL) and their attribution; tileUrl null: the offline outline only.
+     */
+    get: operations["ApiMapConfigMapTiles"];
     put?: never;
     post?: never;
     delete?: never;
@@ -448,6 +568,17 @@ export interface components {
       type: "LineString";
       coordinates: [number, number][];
     };
+    /** MapConfig */
+    MapConfig: {
+      /** @description Tile template ({z}, {x}, {y}, {s}) for Leaflet; null: no tiles, the offline outline only */
+      tileUrl: string | null;
+      /** @description What {s} takes, one character each */
+      subdomains: string;
+      /** @description The tiles' attribution, plain text (not HTML) */
+      attribution: string;
+      /** @description Where the attribution links to */
+      attributionUrl: string;
+    };
     /** MemberView */
     MemberView: {
       member: string;
@@ -551,6 +682,57 @@ export interface components {
       /** @default [] */
       "invalid-params": components["schemas"]["InvalidParam"][];
     };
+    /** RoadHistory */
+    RoadHistory: {
+      routeNo: string;
+      /** @description As the served network names it; '' if it does not */
+      routeName: string;
+      /**
+       * @description E or S when asked; null: both
+       * @enum {null|string}
+       */
+      direction: "S" | "E" | null;
+      /** @description That direction as the road signs it, e.g. 서울방향 */
+      heading: string | null;
+      /** @description The same in English, e.g. toward Seoul */
+      headingEn: string | null;
+      bucketMinutes: number;
+      /**
+       * Format: date-time
+       * @description The first bucket's start (KST)
+       */
+      start: string;
+      /**
+       * Format: date-time
+       * @description The last bucket's end (KST)
+       */
+      end: string;
+      buckets: components["schemas"]["RoadHistoryBucket"][];
+    };
+    /** RoadHistoryBucket */
+    RoadHistoryBucket: {
+      /**
+       * Format: date-time
+       * @description ISO 8601 with the +09:00 offset (KST)
+       */
+      start: string;
+      /** @description km/h over the bucket's valid readings; null if none */
+      avgSpeed: number | null;
+      /** @description Valid detector readings (speed >= 0, grade > 0) */
+      readings: number;
+      /** @description Of them 원활 (grade 1) */
+      smoothReadings: number;
+      /** @description Of them 서행 (grade 2) */
+      slowReadings: number;
+      /** @description Of them 정체 (grade 3) */
+      congestedReadings: number;
+      /** @description Incidents (notices left out) that started in the bucket */
+      incidents: number;
+      /** @description Type name -> count, most first */
+      incidentsByType: {
+        [key: string]: number;
+      };
+    };
     /** RoadStatusItem */
     RoadStatusItem: {
       routeNo: string;
@@ -571,6 +753,24 @@ export interface components {
        * @description ISO 8601 with the +09:00 offset (KST)
        */
       collectedAt: string;
+    };
+    /** RoadStrip */
+    RoadStrip: {
+      routeNo: string;
+      routeName: string;
+      routeNameEn: string;
+      /** @description E (toward the route's end) or S (toward its origin) */
+      direction: string;
+      /** @description The direction as the road signs it, e.g. 서울방향 */
+      heading: string;
+      /** @description The same in English, e.g. toward Seoul */
+      headingEn: string;
+      lengthKm: number;
+      /** @description The newest reading of its sections; null if none */
+      collectedAt: string | null;
+      nodes: components["schemas"]["StripNode"][];
+      segments: components["schemas"]["StripSegment"][];
+      incidents: components["schemas"]["StripIncident"][];
     };
     /** RoadSummaryItem */
     RoadSummaryItem: {
@@ -613,6 +813,15 @@ export interface components {
       routeNo: string;
       routeName: string;
       routeNameEn: string;
+    };
+    /** SameHourItem */
+    SameHourItem: {
+      /** @description The day, YYYY-MM-DD (KST) */
+      date: string;
+      /** @description The mean of that hour's 5-minute averages, in minutes */
+      minutes: number;
+      /** @description How many 5-minute slots that hour had */
+      slots: number;
     };
     /** SectionCollection */
     SectionCollection: {
@@ -682,6 +891,81 @@ export interface components {
       deadLetters: number;
       consumers: components["schemas"]["ConsumerInfo"][];
     };
+    /** StripIncident */
+    StripIncident: {
+      id: number;
+      typeCode: string;
+      typeName: string;
+      smsText: string;
+      /** @description As KEC words it, e.g. 서울방향 */
+      direction: string;
+      /** @description Whether the direction names this strip's heading (else it names neither) */
+      thisDirection: boolean;
+      /**
+       * Format: date-time
+       * @description ISO 8601 with the +09:00 offset (KST)
+       */
+      occurredAt: string;
+      /** @description Lanes 1..6 as Y/N flags, e.g. NYNNNN */
+      lanesBlocked: string;
+      /** @description Queue length behind it (km), as KEC reports */
+      lateLengthKm: number | null;
+      /** @description Where it is, km from the first node; null if unknown */
+      km: number | null;
+      /** @description The section it is on; null if unknown */
+      conzoneId: string | null;
+      /**
+       * @description coordinates (projected), conzone (its place names a section), point (a node)
+       * @enum {null|string}
+       */
+      pinnedBy: "coordinates" | "conzone" | "point" | null;
+    };
+    /** StripNode */
+    StripNode: {
+      name: string;
+      /** @description The built-in network's English name; null if none */
+      nameEn: string | null;
+      /** @description IC, JC, TG, SA or HI (hi-pass IC); null if unsaid */
+      kind: string | null;
+      /** @description km from the direction's first point, along its sections */
+      km: number;
+      lat: number;
+      lon: number;
+    };
+    /** StripSegment */
+    StripSegment: {
+      /** @description KEC's conzone id: joins /api/road/status */
+      conzoneId: string;
+      conzoneName: string;
+      /** @description Index of its first node in nodes */
+      fromNode: number;
+      /** @description Index of its last node in nodes */
+      toNode: number;
+      /** @description km from the direction's first point, along its sections */
+      kmFrom: number;
+      /** @description km from the direction's first point, along its sections */
+      kmTo: number;
+      lengthKm: number;
+      /** @description 1 원활, 2 서행, 3 정체, 0 no valid reading */
+      grade: number;
+      /** @description km/h, averaged over its detectors; null if none */
+      speed: number | null;
+      /** @description Seconds to drive it: its length at that speed */
+      travelTimeS: number | null;
+      /** @description Its newest reading; null if none */
+      collectedAt: string | null;
+    };
+    /** TollgateHistory */
+    TollgateHistory: {
+      unitCode: string;
+      unitName: string;
+      routeNo: string | null;
+      routeName: string | null;
+      /** @description The KST day, YYYY-MM-DD */
+      date: string;
+      slotMinutes: number;
+      slots: components["schemas"]["SlotPoint"][];
+    };
     /** TollgateItem */
     TollgateItem: {
       unitCode: string;
@@ -715,6 +999,49 @@ export interface components {
        */
       collectedAt: string;
       trafficAmount: number | null;
+    };
+    /** TravelPairItem */
+    TravelPairItem: {
+      startUnitCode: string;
+      startUnitName: string;
+      endUnitCode: string;
+      endUnitName: string;
+      /** @description The vehicle classes measured (carType values) */
+      carTypes: string[];
+      /**
+       * Format: date-time
+       * @description Its newest slot
+       */
+      latestAt: string;
+    };
+    /** TravelTimeItem */
+    TravelTimeItem: {
+      startUnitCode: string;
+      startUnitName: string;
+      endUnitCode: string;
+      endUnitName: string;
+      /** @description KEC's vehicle class code (tcsCarTypeCode): 1 = 1종 … */
+      carType: string;
+      carTypeName: string;
+      /** @description KEC's class division name (소형차 …) */
+      carClassName: string;
+      /** @description 2 arrival-based (도착기준), 1 departure-based (출발기준) */
+      basis: string;
+      basisName: string;
+      /**
+       * Format: date-time
+       * @description The slot's start, ISO 8601 +09:00; the slot lasts 5 minutes
+       */
+      slotAt: string;
+      /** @description Average travel time of the vehicles measured, minutes */
+      timeAvg: number;
+      /** @description Shortest, minutes */
+      timeMin: number | null;
+      /** @description Longest, minutes */
+      timeMax: number | null;
+      /** @description Vehicles measured (efcvTrfl) */
+      vehicles: number | null;
+      sameHourEarlier: components["schemas"]["SameHourItem"][];
     };
     /** UnplacedItem */
     UnplacedItem: {
@@ -1012,6 +1339,113 @@ export interface operations {
       };
     };
   };
+  ApiRoadHistoryRoadHistory: {
+    parameters: {
+      query: {
+        /** @description Route number, 4 digits (0010 경부선 …) */
+        route: string;
+        /** @description S (toward the route's origin) or E (toward its end), as updownTypeCode */
+        direction?: "S" | "E";
+        /** @description Bucket length in minutes: 15, 30 or 60 */
+        bucket?: 15 | 30 | 60;
+        /** @description The window ends with the bucket holding this instant (ISO 8601; without an offset it is KST). Default: now. */
+        until?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description hit (cached for the current data version), miss, or stale (MariaDB failed) */
+          "X-Cache"?: string;
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RoadHistory"];
+        };
+      };
+      /** @description A parameter is invalid (named in invalid-params) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description MariaDB is unavailable and nothing is cached for this query */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  ApiRoadStripRoadStrip: {
+    parameters: {
+      query: {
+        /** @description Route number, 4 digits (0010 경부선 …) */
+        route: string;
+        /** @description S (toward the route's origin) or E (toward its end), as updownTypeCode */
+        direction?: "S" | "E";
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description hit (cached for the current data version), miss, or stale (MariaDB failed) */
+          "X-Cache"?: string;
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RoadStrip"][];
+        };
+      };
+      /** @description A parameter is invalid (named in invalid-params) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The route or tollgate asked for is not known */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description MariaDB is unavailable and nothing is cached for this query */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
   ApiTollgatesTollgates: {
     parameters: {
       query?: never;
@@ -1032,6 +1466,144 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["TollgateItem"][];
+        };
+      };
+      /** @description MariaDB is unavailable and nothing is cached for this query */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  ApiTollgateHistoryTollgateHistory: {
+    parameters: {
+      query: {
+        /** @description Tollgate unit code, as /api/tollgates lists it (101 서울 …) */
+        unitCode: string;
+        /** @description The KST day, YYYY-MM-DD. Default: today. */
+        date?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description hit (cached for the current data version), miss, or stale (MariaDB failed) */
+          "X-Cache"?: string;
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["TollgateHistory"];
+        };
+      };
+      /** @description A parameter is invalid (named in invalid-params) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The route or tollgate asked for is not known */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description MariaDB is unavailable and nothing is cached for this query */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  ApiTravelTimeTravelTime: {
+    parameters: {
+      query?: {
+        /** @description Start tollgate's unit code (101 서울 …), as /api/travel-time/pairs lists it */
+        from?: string;
+        /** @description End tollgate's unit code, as /api/travel-time/pairs lists it */
+        to?: string;
+        /** @description KEC's vehicle class code (tcsCarTypeCode): 1 = 1종 (소형차) … */
+        carType?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description hit (cached for the current data version), miss, or stale (MariaDB failed) */
+          "X-Cache"?: string;
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["TravelTimeItem"][];
+        };
+      };
+      /** @description A parameter is invalid (named in invalid-params) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description MariaDB is unavailable and nothing is cached for this query */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  ApiTravelTimePairsTravelTimePairList: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description hit (cached for the current data version), miss, or stale (MariaDB failed) */
+          "X-Cache"?: string;
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["TravelPairItem"][];
         };
       };
       /** @description MariaDB is unavailable and nothing is cached for this query */
@@ -1175,6 +1747,28 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["NetworkCheck"];
+        };
+      };
+    };
+  };
+  ApiMapConfigMapTiles: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+          /** @description <member>/data-api that answered (on every response) */
+          "X-Served-By"?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["MapConfig"];
         };
       };
     };

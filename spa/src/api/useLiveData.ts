@@ -1,7 +1,7 @@
 // The app's data: initial load, SSE-driven refetch (the learned network too), polling fallback,
 // HA timeline.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { fetchJson, fetchText, HttpError, parseServedBy, type ServedBy } from "./client";
+import { fetchText, HttpError, parseServedBy, type ServedBy } from "./client";
 import type { HelloEvent, LeaderEvent, MembersEvent, SourceEvent } from "./events";
 import type {
   HaStatus,
@@ -156,6 +156,8 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[], changedOnl
   const syncedAt = useRef<Partial<Record<Resource, number>>>({});
   const wholeAt = useRef<Partial<Record<Resource, number>>>({});
   const offsetMs = useRef(0);
+  /** resource -> the body of its last whole answer, while the page shows that answer as it came */
+  const lastBody = useRef<Partial<Record<Resource, string>>>({});
   const pendingTimer = useRef<number | null>(null);
   const mounted = useRef(true);
 
@@ -205,12 +207,20 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[], changedOnl
       const startedAt = Date.now() + offsetMs.current;
       try {
         const url = delta ? deltaUrl(r, synced) : RESOURCE_URLS[r];
-        const { data, servedBy, date } = await fetchJson<unknown>(url);
+        const { data: body, servedBy, date } = await fetchText(url);
         if (!mounted.current) return;
+        // The same answer as the one shown (a hello's refetch, a commit that changed nothing
+        // here): the page keeps its objects, and nothing that draws them renders again.
+        const same = !delta && body === lastBody.current[r];
+        const data: unknown = same ? null : JSON.parse(body);
         lastFetchOk.current = true;
         failed.current.delete(r);
         noteServedBy(servedBy);
-        const value = normalise(r, data);
+        const value = same ? null : normalise(r, data);
+        if (!same) {
+          if (delta) delete lastBody.current[r];
+          else lastBody.current[r] = body;
+        }
         const now = Date.now();
         const offset = r === "ha" ? clockOffset(date, now) : null;
         if (offset !== null) offsetMs.current = offset;
@@ -225,8 +235,9 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[], changedOnl
           delete failures[r];
           const clockOffsetMs = offset ?? s.clockOffsetMs;
           const held = s[r];
-          const next =
-            delta && Array.isArray(held) && Array.isArray(value)
+          const next = same
+            ? held
+            : delta && Array.isArray(held) && Array.isArray(value)
               ? mergeChanged(held as Incident[], value as Incident[], {
                   limit: MAX_ROWS,
                   dropInactive: r === "notices",
@@ -234,7 +245,7 @@ export function useLiveData(): LiveData & { refetch: (r?: Resource[], changedOnl
               : value;
           return { ...s, [r]: next, errors, failures, clockOffsetMs, lastUpdate: now };
         });
-        if (r === "ha") applySnapshot(() => snapshotFromStatus(value as HaStatus));
+        if (r === "ha" && !same) applySnapshot(() => snapshotFromStatus(value as HaStatus));
       } catch (e) {
         if (!mounted.current) return;
         lastFetchOk.current = e instanceof HttpError && e.status < 500;

@@ -39,7 +39,7 @@ function RecentServer({ member, at }: { member: string; at: number }) {
   const { lang } = useI18n();
   const now = useNow(1000);
   return (
-    <span className={now - at < 15000 ? "text-emerald-300" : "text-slate-500"}>
+    <span className={now - at < 15000 ? "text-emerald-300" : "text-slate-400"}>
       {member} · {formatAgo(at, now, lang)}
     </span>
   );
@@ -118,7 +118,7 @@ export const HaPanel = memo(function HaPanel({
           )}
         </div>
         {(snapshot?.leaderHolder ?? ha?.leader?.holder) ? (
-          <div className="truncate text-xs text-slate-500">{snapshot?.leaderHolder ?? ha?.leader?.holder}</div>
+          <div className="truncate text-xs text-slate-400">{snapshot?.leaderHolder ?? ha?.leader?.holder}</div>
         ) : null}
         <div className="mt-1 text-xs text-slate-400" data-testid="ha-source">
           {t("source")}:{" "}
@@ -186,7 +186,7 @@ export const HaPanel = memo(function HaPanel({
                             ★
                           </span>
                         ) : null}
-                        <span className="ml-auto text-[11px] text-slate-500">{beat ? <Ago at={beat} /> : ""}</span>
+                        <span className="ml-auto text-[11px] text-slate-400">{beat ? <Ago at={beat} /> : ""}</span>
                       </li>
                     );
                   })}
@@ -228,9 +228,9 @@ export const HaPanel = memo(function HaPanel({
               <span className="tabular-nums text-slate-300">
                 {c.at ? formatKstTime(c.at).replace(" KST", "") : t("never")}
               </span>
-              <span className="text-slate-500">{c.at ? <Ago at={c.at} /> : ""}</span>
+              <span className="text-slate-400">{c.at ? <Ago at={c.at} /> : ""}</span>
               <span className="ml-auto tabular-nums text-slate-400">{c.records ?? "—"}</span>
-              {c.source ? <span className="text-slate-500">{c.source}</span> : null}
+              {c.source ? <span className="text-slate-400">{c.source}</span> : null}
             </li>
           ))}
         </ul>
@@ -238,7 +238,7 @@ export const HaPanel = memo(function HaPanel({
 
       <Section title={t("timeline")}>
         <ol className="space-y-1" data-testid="ha-timeline">
-          {timeline.length === 0 ? <li className="text-xs text-slate-500">{t("noEvents")}</li> : null}
+          {timeline.length === 0 ? <li className="text-xs text-slate-400">{t("noEvents")}</li> : null}
           {timeline.map((e) => (
             <li
               key={e.id}

@@ -1,7 +1,7 @@
 // The incident list: paginated (bounded DOM), row click selects, selection scrolls into view.
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { Incident } from "../api/types";
-import { incidentLatLng, incidentState, incidentTime, progressLabel } from "../lib/incidents";
+import { incidentLatLng, incidentState, incidentTime } from "../lib/incidents";
 import { formatKstTime } from "../lib/time";
 import { useI18n } from "../i18n";
 import { Ago } from "./Ago";
@@ -20,7 +20,7 @@ export function IncidentList({
   onSelect: (id: number) => void;
   pageSize?: number;
 }) {
-  const { t } = useI18n();
+  const { t, v } = useI18n();
   const pages = Math.max(1, Math.ceil(incidents.length / pageSize));
   const [page, setPage] = useState(0);
   const listRef = useRef<HTMLDivElement>(null);
@@ -54,13 +54,13 @@ export function IncidentList({
         className="min-h-0 flex-1 space-y-1 overflow-y-auto pr-1"
         data-testid="accident-list"
       >
-        {rows.length === 0 ? <p className="p-3 text-sm text-slate-400">{t("noData")}</p> : null}
+        {rows.length === 0 ? <p className="p-3 text-sm text-slate-300">{t("noData")}</p> : null}
         {rows.map((i) => {
           const selected = i.id === selectedId;
           const when = incidentTime(i);
           const mapped = incidentLatLng(i) !== null;
           const state = incidentState(i);
-          const progress = progressLabel(i.processCode, i.processName);
+          const progress = v.process(i.processCode, i.processName);
           return (
             <div
               key={i.id}
@@ -77,25 +77,32 @@ export function IncidentList({
                   onSelect(i.id);
                 }
               }}
+              // cleared: dashed and dimmer text, never a see-through row (its text must stay readable)
               className={`cursor-pointer rounded-md border px-2.5 py-2 outline-none transition-colors focus-visible:ring-2 focus-visible:ring-sky-400 ${
-                selected ? "border-sky-400 bg-slate-700/70" : "border-slate-800 bg-slate-900 hover:bg-slate-800"
-              } ${state === "cleared" ? "border-dashed opacity-60" : ""}`}
+                selected ? "border-sky-400 bg-slate-800" : "border-slate-800 bg-slate-900 hover:bg-slate-800"
+              } ${state === "cleared" ? "border-dashed" : ""}`}
             >
-              <div className="flex items-center gap-2">
+              {/* narrow, the time goes under the place rather than squeezing it */}
+              <div className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-0.5">
                 <TypeBadge type={i.accType} />
                 <StateBadge incident={i} onlyCleared />
-                <span className="truncate font-semibold text-slate-100">{i.accPointNM}</span>
-                <span className="ml-auto shrink-0 text-xs tabular-nums text-slate-400" title={formatKstTime(when)}>
+                <span
+                  className={`min-w-0 flex-1 basis-40 truncate font-semibold ${state === "cleared" ? "text-slate-300" : "text-slate-100"}`}
+                  data-vocab="place"
+                >
+                  {v.place(i.accPointNM) || v.direction(i.direction)}
+                </span>
+                <span className="ml-auto shrink-0 text-xs tabular-nums text-slate-300" title={formatKstTime(when)}>
                   {formatKstTime(when).replace(" KST", "")} · <Ago at={when} />
                 </span>
               </div>
-              <div className="mt-0.5 flex flex-wrap items-center gap-x-2 text-xs text-slate-400">
-                <span>{i.roadNM}</span>
-                {i.direction ? <span>{i.direction}</span> : null}
-                {progress ? <span>· {progress}</span> : null}
+              <div className="mt-0.5 flex min-w-0 flex-wrap items-center gap-x-2 text-xs text-slate-300">
+                <span data-vocab="route">{v.route(i.roadNM, i.nosunNM)}</span>
+                {i.direction ? <span data-vocab="direction">{v.direction(i.direction)}</span> : null}
+                {progress ? <span data-vocab="process">· {progress}</span> : null}
                 <LaneStrip flags={i.lanesBlocked} shoulder={i.shoulderBlocked} />
                 <QueueLength incident={i} />
-                {!mapped ? <span className="text-amber-400">· {t("unmapped")}</span> : null}
+                {!mapped ? <span className="text-amber-300">· {t("unmapped")}</span> : null}
               </div>
               <p className="mt-0.5 line-clamp-2 text-sm text-slate-200">{i.smsText}</p>
             </div>
@@ -106,7 +113,7 @@ export function IncidentList({
         <div className="mt-2 flex items-center justify-between text-sm text-slate-300" data-testid="accident-pager">
           <button
             type="button"
-            className="rounded bg-slate-800 px-3 py-1 disabled:opacity-40"
+            className="min-h-11 rounded bg-slate-800 px-4 py-1 disabled:text-slate-400"
             disabled={page === 0}
             onClick={() => setPage((p) => Math.max(0, p - 1))}
           >
@@ -117,7 +124,7 @@ export function IncidentList({
           </span>
           <button
             type="button"
-            className="rounded bg-slate-800 px-3 py-1 disabled:opacity-40"
+            className="min-h-11 rounded bg-slate-800 px-4 py-1 disabled:text-slate-400"
             disabled={page >= pages - 1}
             onClick={() => setPage((p) => Math.min(pages - 1, p + 1))}
           >

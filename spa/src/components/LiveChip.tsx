@@ -78,23 +78,23 @@ export const LiveChip = memo(function LiveChip({
 
   return (
     <span
-      className={`inline-flex items-center gap-1.5 rounded-md border px-2 py-1 ${look}`}
+      // no live role: its text ticks every second while stale; LiveRegion says the changes
+      className={`inline-flex min-w-0 max-w-full items-center gap-1.5 rounded-md border px-2 py-1 ${look}`}
       data-testid="connection-state"
       data-state={connection}
       data-freshness={chip.freshness}
       data-failures={chip.failures}
       data-stale={chip.stale.map((s) => s.kind).join(" ")}
       title={details.length ? details.join("\n") : undefined}
-      role="status"
     >
       {dot === "" ? (
         <span aria-hidden="true" className="font-bold">
           ⚠
         </span>
       ) : (
-        <span className={`h-2.5 w-2.5 rounded-full ${dot}`} />
+        <span className={`h-2.5 w-2.5 shrink-0 rounded-full ${dot}`} />
       )}
-      {text}
+      <span className="min-w-0 truncate">{text}</span>
     </span>
   );
 });

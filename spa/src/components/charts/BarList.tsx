@@ -1,3 +1,5 @@
+import { formatNumber } from "../../lib/format";
+
 export interface BarItem {
   key: string;
   label: string;
@@ -8,19 +10,31 @@ export interface BarItem {
   selected?: boolean;
 }
 
-/** Horizontal bars, scaled to the largest value. */
-export function BarList({ items, unit, testId }: { items: BarItem[]; unit?: string; testId?: string }) {
+/** Horizontal bars, scaled to the largest value; `vocab`: the labels are the data's words (translated). */
+export function BarList({
+  items,
+  unit,
+  testId,
+  vocab = false,
+}: {
+  items: BarItem[];
+  unit?: string;
+  testId?: string;
+  vocab?: boolean;
+}) {
   const max = Math.max(1, ...items.map((i) => i.value));
   return (
     <ul className="space-y-1.5" data-testid={testId}>
       {items.map((it) => {
         const inner = (
           <>
-            <div className="flex items-baseline justify-between gap-2 text-sm">
-              <span className="truncate text-slate-200">{it.label}</span>
+            <div className="flex min-w-0 items-baseline justify-between gap-2 text-sm">
+              <span className="min-w-0 truncate text-slate-200" data-vocab={vocab ? "label" : undefined}>
+                {it.label}
+              </span>
               <span className="shrink-0 tabular-nums font-semibold text-slate-100">
-                {it.value.toLocaleString()}
-                {unit ? <span className="ml-0.5 text-xs font-normal text-slate-400">{unit}</span> : null}
+                {formatNumber(it.value)}
+                {unit ? <span className="ml-0.5 text-xs font-normal text-slate-300">{unit}</span> : null}
               </span>
             </div>
             <div className="mt-0.5 h-2.5 w-full rounded bg-slate-800">
@@ -29,7 +43,11 @@ export function BarList({ items, unit, testId }: { items: BarItem[]; unit?: stri
                 style={{ width: `${(it.value / max) * 100}%`, backgroundColor: it.color }}
               />
             </div>
-            {it.sub ? <div className="mt-0.5 text-xs text-slate-400">{it.sub}</div> : null}
+            {it.sub ? (
+              <div className="mt-0.5 truncate text-xs text-slate-300" data-vocab={vocab ? "route" : undefined}>
+                {it.sub}
+              </div>
+            ) : null}
           </>
         );
         return (

@@ -1,31 +1,45 @@
+import { useWidth } from "../../hooks/useWidth";
 import type { HourBucket } from "../../lib/incidents";
 import { typeColor } from "../../lib/colors";
 
-/** Stacked columns of incident counts per KST hour, one colour per type. */
+/** Stacked columns of incident counts per KST hour, one colour per type, drawn at the chart's
+ * own width. */
 export function HourlyStack({
   buckets,
   types,
   label,
   height = 140,
+  typeName = (t: string) => t,
 }: {
   buckets: HourBucket[];
   types: string[];
   /** what the chart shows, for assistive technology */
   label: string;
   height?: number;
+  /** a type as the UI's language says it */
+  typeName?: (type: string) => string;
 }) {
-  const W = 600;
+  const [ref, W] = useWidth<SVGSVGElement>(600);
   const H = height;
   const padL = 28;
   const padB = 20;
   const padT = 6;
-  if (buckets.length === 0) return <div className="text-sm text-slate-400">—</div>;
   const max = Math.max(1, ...buckets.map((b) => b.total));
-  const bw = (W - padL - 4) / buckets.length;
+  const bw = (W - padL - 4) / Math.max(1, buckets.length);
   const scale = (H - padT - padB) / max;
-  const tickEvery = Math.max(1, Math.ceil(buckets.length / 8));
+  // a tick label every ~50 px
+  const tickEvery = Math.max(1, Math.ceil(buckets.length / Math.max(2, Math.floor((W - padL) / 50))));
   return (
-    <svg viewBox={`0 0 ${W} ${H}`} className="w-full" role="img" aria-label={label} data-testid="incident-hourly">
+    <svg
+      ref={ref}
+      viewBox={`0 0 ${W} ${H}`}
+      width="100%"
+      height={H}
+      className="block w-full"
+      role="img"
+      aria-label={label}
+      data-testid="incident-hourly"
+    >
       <text x={padL - 6} y={padT + 10} textAnchor="end" fontSize="11" fill="#94a3b8">
         {max}
       </text>
@@ -41,7 +55,7 @@ export function HourlyStack({
               y -= h;
               return (
                 <rect key={t} x={padL + i * bw + 2} y={y} width={Math.max(1, bw - 4)} height={h} fill={typeColor(t)}>
-                  <title>{`${b.hour.slice(11)}:00 KST · ${t} ${v}`}</title>
+                  <title>{`${b.hour.slice(11)}:00 KST · ${typeName(t)} ${v}`}</title>
                 </rect>
               );
             })}

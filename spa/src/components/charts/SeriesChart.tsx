@@ -1,3 +1,5 @@
+import { useWidth } from "../../hooks/useWidth";
+import { formatNumber } from "../../lib/format";
 import { formatKstHm } from "../../lib/time";
 
 export interface SeriesPointView {
@@ -6,7 +8,8 @@ export interface SeriesPointView {
   value: number | null;
 }
 
-/** Column chart of a time series (oldest left), SVG, with min/max labels and time ticks. */
+/** Column chart of a time series (oldest left), SVG drawn at its own width (text never
+ * stretched), with min/max labels and time ticks. */
 export function SeriesChart({
   points,
   label,
@@ -23,36 +26,34 @@ export function SeriesChart({
   unit?: string;
   testId?: string;
 }) {
-  const W = 600;
+  const [ref, W] = useWidth<SVGSVGElement>(600);
   const H = height;
   const padL = 44;
   const padB = 22;
   const padT = 10;
   const n = points.length;
-  if (n === 0)
-    return (
-      <div className="text-sm text-slate-400" data-testid={testId}>
-        —
-      </div>
-    );
   const max = Math.max(1, ...points.map((p) => p.value ?? 0));
-  const bw = Math.min(48, (W - padL - 8) / n);
+  const bw = n ? Math.min(48, (W - padL - 8) / n) : 0;
   const y = (v: number) => padT + (H - padT - padB) * (1 - v / max);
-  const tickEvery = Math.max(1, Math.ceil(n / 6));
+  // a tick label every ~60 px
+  const tickEvery = Math.max(1, Math.ceil(n / Math.max(2, Math.floor((W - padL) / 60))));
   return (
     <svg
+      ref={ref}
       viewBox={`0 0 ${W} ${H}`}
-      className="w-full"
+      width="100%"
+      height={H}
+      className="block w-full"
       role="img"
       aria-label={label}
       data-testid={testId}
-      preserveAspectRatio="none"
+      data-bars={points.filter((p) => p.value !== null).length}
     >
       {[0, 0.5, 1].map((f) => (
         <g key={f}>
           <line x1={padL} x2={W - 4} y1={y(max * f)} y2={y(max * f)} stroke="#334155" strokeDasharray="3 3" />
           <text x={padL - 6} y={y(max * f) + 4} textAnchor="end" fontSize="12" fill="#94a3b8">
-            {Math.round(max * f).toLocaleString()}
+            {formatNumber(Math.round(max * f))}
           </text>
         </g>
       ))}
@@ -67,11 +68,18 @@ export function SeriesChart({
               fill={color}
               rx="2"
             >
-              <title>{`${formatKstHm(p.at)} KST · ${p.value.toLocaleString()}${unit ? ` ${unit}` : ""}`}</title>
+              <title>{`${formatKstHm(p.at)} KST · ${formatNumber(p.value)}${unit ? ` ${unit}` : ""}`}</title>
             </rect>
           )}
-          {i % tickEvery === 0 || i === n - 1 ? (
-            <text x={padL + i * bw + bw / 2} y={H - 6} textAnchor="middle" fontSize="11" fill="#94a3b8">
+          {/* the last tick stands alone: one that would crowd it gives way */}
+          {(i % tickEvery === 0 && n - 1 - i >= tickEvery / 2) || i === n - 1 ? (
+            <text
+              x={i === n - 1 ? Math.min(W - 2, padL + i * bw + bw / 2) : padL + i * bw + bw / 2}
+              y={H - 6}
+              textAnchor={i === n - 1 ? "end" : "middle"}
+              fontSize="11"
+              fill="#94a3b8"
+            >
               {formatKstHm(p.at)}
             </text>
           ) : null}

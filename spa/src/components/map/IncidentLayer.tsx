@@ -1,10 +1,13 @@
-import { useEffect, useMemo, useRef } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import { CircleMarker, Popup, useMap } from "react-leaflet";
 import type { CircleMarker as LCircleMarker } from "leaflet";
 import type { Incident } from "../../api/types";
 import { typeColor } from "../../lib/colors";
 import { incidentLatLng, incidentState } from "../../lib/incidents";
+import { useI18n } from "../../i18n";
 import { IncidentDetails } from "../IncidentDetails";
+import { MapItems, type MapItem } from "./MapItems";
+import { nameMarker } from "./names";
 
 const activeRank = (i: Incident) => (incidentState(i) === "cleared" ? 0 : 1);
 
@@ -29,25 +32,65 @@ export function IncidentLayer({
   popups?: boolean;
 }) {
   const map = useMap();
+  const { t } = useI18n();
   const markers = useRef(new Map<number, LCircleMarker>());
-  const mapped = useMemo(
+  const located = useMemo(
     () =>
       incidents
         .map((i) => ({ i, ll: incidentLatLng(i) }))
-        .filter((x): x is { i: Incident; ll: [number, number] } => x.ll !== null)
-        // active ones drawn last, on top of the cleared
-        .sort((a, b) => activeRank(a.i) - activeRank(b.i)),
+        .filter((x): x is { i: Incident; ll: [number, number] } => x.ll !== null),
     [incidents],
+  );
+  // active ones drawn last, on top of the cleared
+  const mapped = useMemo(() => located.slice().sort((a, b) => activeRank(a.i) - activeRank(b.i)), [located]);
+
+  const label = useCallback(
+    (i: Incident) =>
+      [
+        (i.accType ?? "").trim() || t("other"),
+        incidentState(i) === "cleared" ? t("stateCleared") : t("stateActive"),
+        [i.roadNM, i.accPointNM].filter(Boolean).join(" "),
+      ]
+        .filter(Boolean)
+        .join(" · "),
+    [t],
+  );
+
+  /** The marker's popup open and the map on it: a list click here or in the tab's list. */
+  const show = useCallback(
+    (id: number) => {
+      const m = markers.current.get(id);
+      if (!m) return;
+      m.openPopup();
+      map.flyTo(m.getLatLng(), Math.max(map.getZoom(), 10), { duration: 0.8 });
+    },
+    [map],
   );
 
   useEffect(() => {
-    if (!fly) return;
-    const m = markers.current.get(fly.id);
-    if (!m) return;
-    m.openPopup();
-    const target = m.getLatLng();
-    map.flyTo(target, Math.max(map.getZoom(), 10), { duration: 0.8 });
-  }, [fly, map]);
+    if (fly) show(fly.id);
+  }, [fly, show]);
+
+  // Accessible names on the markers' paths (Leaflet draws them as bare SVG).
+  useEffect(() => {
+    for (const { i } of mapped) nameMarker(markers.current.get(i.id), label(i));
+  }, [mapped, label]);
+
+  const items = useMemo<MapItem[]>(
+    () =>
+      located.map(({ i }) => ({
+        key: String(i.id),
+        label: label(i),
+        selected: i.id === selectedId,
+        cue: <span className="block h-2.5 w-2.5 rounded-full" style={{ backgroundColor: typeColor(i.accType) }} />,
+        onPick: () => {
+          onSelect?.(i.id);
+          // Without popups (the dashboard's mini map) the selection opens elsewhere.
+          if (popups) show(i.id);
+        },
+      })),
+    [located, label, selectedId, onSelect, popups, show],
+  );
 
   return (
     <>
@@ -85,6 +128,7 @@ export function IncidentLayer({
           </CircleMarker>
         );
       })}
+      <MapItems items={items} kind="incidents" />
     </>
   );
 }

@@ -1,9 +1,12 @@
-import { useEffect, useMemo, useRef } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import { CircleMarker, Tooltip, useMap } from "react-leaflet";
 import type { CircleMarker as LCircleMarker } from "leaflet";
 import type { Tollgate } from "../../api/types";
 import { volumeColor } from "../../lib/colors";
 import { toLatLng } from "../../lib/geo";
+import { fill, useI18n } from "../../i18n";
+import { MapItems, type MapItem } from "./MapItems";
+import { nameMarker } from "./names";
 
 export function tollgateRadius(volume: number, max: number): number {
   if (!(max > 0) || !(volume > 0)) return 3;
@@ -22,16 +25,37 @@ export function TollgateLayer({
   flySeq: number;
 }) {
   const map = useMap();
+  const { t } = useI18n();
   const markers = useRef(new Map<string, LCircleMarker>());
   const max = useMemo(() => Math.max(1, ...tollgates.map((t) => t.latestTrafficAmount ?? 0)), [tollgates]);
-  const mapped = useMemo(
+  const located = useMemo(
     () =>
       tollgates
         .map((tg) => ({ tg, ll: toLatLng(tg.lat, tg.lon) }))
-        .filter((x): x is { tg: Tollgate; ll: [number, number] } => x.ll !== null)
-        // small ones last drawn underneath: draw in ascending volume
-        .sort((a, b) => (a.tg.latestTrafficAmount ?? 0) - (b.tg.latestTrafficAmount ?? 0)),
+        .filter((x): x is { tg: Tollgate; ll: [number, number] } => x.ll !== null),
     [tollgates],
+  );
+  // small ones last drawn underneath: draw in ascending volume
+  const mapped = useMemo(
+    () => located.slice().sort((a, b) => (a.tg.latestTrafficAmount ?? 0) - (b.tg.latestTrafficAmount ?? 0)),
+    [located],
+  );
+
+  const label = useCallback(
+    (tg: Tollgate) =>
+      fill(t("tollgateItem"), { name: tg.unitName, volume: (tg.latestTrafficAmount ?? 0).toLocaleString() }) +
+      (tg.routeName ? ` · ${tg.routeName}` : ""),
+    [t],
+  );
+
+  const show = useCallback(
+    (code: string) => {
+      const m = markers.current.get(code);
+      if (!m) return;
+      m.openTooltip();
+      map.flyTo(m.getLatLng(), Math.max(map.getZoom(), 9), { duration: 0.8 });
+    },
+    [map],
   );
 
   useEffect(() => {
@@ -39,6 +63,33 @@ export function TollgateLayer({
     const m = markers.current.get(selected);
     if (m) map.flyTo(m.getLatLng(), Math.max(map.getZoom(), 9), { duration: 0.8 });
   }, [flySeq, selected, map]);
+
+  useEffect(() => {
+    for (const { tg } of mapped) nameMarker(markers.current.get(tg.unitCode), label(tg));
+  }, [mapped, label]);
+
+  const items = useMemo<MapItem[]>(
+    () =>
+      located
+        .slice()
+        .sort((a, b) => a.tg.unitName.localeCompare(b.tg.unitName, "ko"))
+        .map(({ tg }) => ({
+          key: tg.unitCode,
+          label: label(tg),
+          selected: tg.unitCode === selected,
+          cue: (
+            <span
+              className="block h-2.5 w-2.5 rounded-full"
+              style={{ backgroundColor: volumeColor((tg.latestTrafficAmount ?? 0) / max) }}
+            />
+          ),
+          onPick: () => {
+            onSelect(tg.unitCode);
+            show(tg.unitCode);
+          },
+        })),
+    [located, label, selected, max, onSelect, show],
+  );
 
   return (
     <>
@@ -69,6 +120,7 @@ export function TollgateLayer({
           </CircleMarker>
         );
       })}
+      <MapItems items={items} kind="tollgates" />
     </>
   );
 }
