@@ -10,6 +10,7 @@ import { DICTS, I18nContext, type Lang } from "../src/i18n";
 import { parseServedBy } from "../src/api/client";
 import { applyMembers, diffSnapshots, snapshotFromStatus } from "../src/lib/ha";
 import { haStatus, incident, notice } from "./fixtures";
+import { SeriesChart } from "../src/components/charts/SeriesChart";
 
 function withLang(ui: ReactNode, lang: Lang = "ko") {
   return <I18nContext.Provider value={{ lang, t: (k) => DICTS[lang][k] }}>{ui}</I18nContext.Provider>;
@@ -241,5 +242,24 @@ describe("header", () => {
     expect(screen.getByTestId("connection-state").getAttribute("data-state")).toBe("offline");
     expect(screen.getByTestId("last-update").textContent).toContain("4 s ago");
     expect(screen.getByText("Live Expressway Traffic")).toBeTruthy();
+  });
+});
+
+describe("series chart", () => {
+  const at = (h: number) => `2026-11-27T${String(h).padStart(2, "0")}:00:00+09:00`;
+  const labels = (values: number[]) => {
+    const { container } = render(
+      <SeriesChart label="chart" points={values.map((value, h) => ({ at: at(h), value }))} testId="series" />,
+    );
+    // the y-axis labels: the texts left of the plot (x = its left padding less 6)
+    return [...container.querySelectorAll('text[x="38"]')].map((t) => t.textContent);
+  };
+
+  it("labels a small maximum without repeating it", () => {
+    expect(labels([0, 1, 1])).toEqual(["0", "1"]);
+  });
+
+  it("labels zero, a whole middle value and the maximum", () => {
+    expect(labels([3, 7, 10])).toEqual(["0", "5", "10"]);
   });
 });

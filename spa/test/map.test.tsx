@@ -125,7 +125,8 @@ describe("the keyboard list of map items", () => {
     );
     const buttons = within(openList()).getAllByTestId("map-item");
     expect(buttons).toHaveLength(2);
-    expect(buttons[0].textContent).toContain("부산 tollgate · 1,200 vehicles in 15 min");
+    // English mode: the place romanized, the route by its English name.
+    expect(buttons[0].textContent).toContain("Busan tollgate · 1,200 vehicles in 15 min · Gyeongbu Expressway");
     await act(async () => {
       fireEvent.click(buttons[1]);
     });

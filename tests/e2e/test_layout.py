@@ -204,6 +204,7 @@ def test_english_shows_the_data_in_english_and_korean_stays_first(
     sized: Any, dashboard_stack: LocalStack
 ) -> None:
     page = sized(1440, 900)
+    named = 0
     for tab in TABS:
         open_ready(page, dashboard_stack, f"tab={tab}&lang=ko", tab)
         vocab = page.locator("[data-vocab]")
@@ -220,9 +221,16 @@ def test_english_shows_the_data_in_english_and_korean_stays_first(
         # the tab labels and the select options too
         labels = page.get_by_test_id("tab-label").all_inner_texts()
         assert not any(HANGUL.search(label) for label in labels)
+        # the map's accessible names (markers, sections) too
+        names = page.locator(".leaflet-container path[aria-label]").evaluate_all(
+            "els => els.map((e) => e.getAttribute('aria-label'))"
+        )
+        named += len(names)
+        assert [n for n in names if HANGUL.search(n)][:5] == [], tab
         screenshot(page, f"english-{tab}")
         page.get_by_test_id("lang-toggle").click()
         expect(page.locator("html")).to_have_attribute("lang", "ko")
+    assert named > 0, "no map drew a named marker or section"
 
     # the road's own directions, toward the city at each end, not 종점/기점
     # (named once the network is in)

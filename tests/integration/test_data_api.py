@@ -16,6 +16,7 @@ import sys
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -319,6 +320,39 @@ async def apply_and_announce(
         await redis.incr(keys.data_version)
 
 
+@asynccontextmanager
+async def database_holding(
+    mariadb_server: MariaDBServer,
+    db_account: tuple[str, str],
+    redis_server: RedisServer,
+    keys: StreamKeys,
+    *batches: Batch,
+) -> AsyncIterator[Database]:
+    """A database of its own, migrated and holding ``batches`` (each announced as the processor
+    does), seen through a read-only account; dropped at the end."""
+    name = create_database(mariadb_server)
+    redis = aioredis.Redis(host="127.0.0.1", port=redis_server.port)
+    try:
+        async with await open_store(db_account, mariadb_server.port, name) as store:
+            await apply_and_announce(store, redis, keys, *batches)
+        yield read_only_account(mariadb_server, name)
+    finally:
+        await redis.aclose()
+        drop_database(mariadb_server, name)
+
+
+@contextmanager
+def serving(
+    log: Path, db: Database, redis_addr: str, keys: StreamKeys, **env: str
+) -> Iterator[Api]:
+    """:func:`start_api` for as long as the block runs."""
+    running = start_api(log, db, redis_addr, keys, **env)
+    try:
+        yield running
+    finally:
+        stop_api(running.proc)
+
+
 def seed_batches(now: datetime) -> list[Batch]:
     return [
         accident_batch(incidents(now), fetched_at=now),
@@ -356,15 +390,11 @@ async def seeded_database(
     module_keys: StreamKeys,
 ) -> AsyncIterator[Database]:
     """One seeded database for the module's read-only tests; the read-only account's view."""
-    name = create_database(mariadb_server)
-    redis = aioredis.Redis(host="127.0.0.1", port=redis_server.port)
-    try:
-        async with await open_store(db_account, mariadb_server.port, name) as store:
-            await apply_and_announce(store, redis, module_keys, *seed_batches(now_kst()))
-        yield read_only_account(mariadb_server, name)
-    finally:
-        await redis.aclose()
-        drop_database(mariadb_server, name)
+    batches = seed_batches(now_kst())
+    async with database_holding(
+        mariadb_server, db_account, redis_server, module_keys, *batches
+    ) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")
@@ -375,9 +405,8 @@ def api(
     module_keys: StreamKeys,
 ) -> Iterator[Api]:
     log = tmp_path_factory.mktemp("data-api") / "data-api.log"
-    running = start_api(log, seeded_database, redis_server.addr, module_keys)
-    yield running
-    stop_api(running.proc)
+    with serving(log, seeded_database, redis_server.addr, module_keys) as running:
+        yield running
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import BaseSchema, Case, GenerationMode
@@ -23,13 +22,8 @@ from schemathesis.core.result import Ok
 from tests.conftest import Database
 from tests.integration.test_data_api import (
     Api,
-    apply_and_announce,
-    create_database,
-    drop_database,
-    open_store,
-    read_only_account,
-    start_api,
-    stop_api,
+    database_holding,
+    serving,
 )
 from trafficha.datasets.registry import TRAVEL_TIME
 from trafficha.datasets.spec import SimRequest
@@ -86,16 +80,11 @@ def world_batches() -> list[Batch]:
 async def world_database(
     mariadb_server: MariaDBServer, db_account: tuple[str, str], redis_server: RedisServer
 ) -> AsyncIterator[tuple[Database, StreamKeys]]:
-    name = create_database(mariadb_server)
     keys = StreamKeys(stream=f"t{uuid.uuid4().hex[:12]}:stream")
-    redis = aioredis.Redis(host="127.0.0.1", port=redis_server.port)
-    try:
-        async with await open_store(db_account, mariadb_server.port, name) as store:
-            await apply_and_announce(store, redis, keys, *world_batches())
-        yield read_only_account(mariadb_server, name), keys
-    finally:
-        await redis.aclose()
-        drop_database(mariadb_server, name)
+    async with database_holding(
+        mariadb_server, db_account, redis_server, keys, *world_batches()
+    ) as db:
+        yield db, keys
 
 
 @pytest.fixture(scope="module")
@@ -106,9 +95,8 @@ def world_api(
 ) -> Iterator[Api]:
     db, keys = world_database
     log = tmp_path_factory.mktemp("data-api-schema") / "data-api.log"
-    running = start_api(log, db, redis_server.addr, keys)
-    yield running
-    stop_api(running.proc)
+    with serving(log, db, redis_server.addr, keys) as running:
+        yield running
 
 
 # Operations with query parameters: fuzzed with invalid inputs too.

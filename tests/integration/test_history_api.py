@@ -17,21 +17,15 @@ from typing import Any
 import aiohttp
 import msgspec
 import pytest
-import redis.asyncio as aioredis
 
 from tests.conftest import Database
 from tests.integration.test_data_api import (
     KST_TIME,
     Api,
-    apply_and_announce,
-    create_database,
-    drop_database,
+    database_holding,
     fetch,
     learned,
-    open_store,
-    read_only_account,
-    start_api,
-    stop_api,
+    serving,
 )
 from tests.support.records import accident, accident_batch, road_batch
 from trafficha.kst import KST, now_kst
@@ -236,16 +230,11 @@ async def seeded(
     db_account: tuple[str, str],
     redis_server: RedisServer,
 ) -> AsyncIterator[tuple[Database, StreamKeys]]:
-    name = create_database(mariadb_server)
     keys = StreamKeys(stream=f"t{uuid.uuid4().hex[:12]}:stream")
-    redis = aioredis.Redis(host="127.0.0.1", port=redis_server.port)
-    try:
-        async with await open_store(db_account, mariadb_server.port, name) as store:
-            await apply_and_announce(store, redis, keys, *seed_batches(now_kst()))
-        yield read_only_account(mariadb_server, name), keys
-    finally:
-        await redis.aclose()
-        drop_database(mariadb_server, name)
+    async with database_holding(
+        mariadb_server, db_account, redis_server, keys, *seed_batches(now_kst())
+    ) as db:
+        yield db, keys
 
 
 @pytest.fixture(scope="module")
@@ -255,11 +244,10 @@ def api(
     redis_server: RedisServer,
 ) -> Iterator[Api]:
     db, keys = seeded
-    running = start_api(
+    with serving(
         tmp_path_factory.mktemp("history-api") / "data-api.log", db, redis_server.addr, keys
-    )
-    yield running
-    stop_api(running.proc)
+    ) as running:
+        yield running
 
 
 @pytest.fixture

@@ -49,11 +49,12 @@ export function SeriesChart({
       data-testid={testId}
       data-bars={points.filter((p) => p.value !== null).length}
     >
-      {[0, 0.5, 1].map((f) => (
-        <g key={f}>
-          <line x1={padL} x2={W - 4} y1={y(max * f)} y2={y(max * f)} stroke="#334155" strokeDasharray="3 3" />
-          <text x={padL - 6} y={y(max * f) + 4} textAnchor="end" fontSize="12" fill="#94a3b8">
-            {formatNumber(Math.round(max * f))}
+      {/* 0, a whole middle value and the top: a small maximum (1) has no middle of its own */}
+      {[...new Set([0, Math.round(max / 2), Math.round(max)])].map((tick) => (
+        <g key={tick}>
+          <line x1={padL} x2={W - 4} y1={y(tick)} y2={y(tick)} stroke="#334155" strokeDasharray="3 3" />
+          <text x={padL - 6} y={y(tick) + 4} textAnchor="end" fontSize="12" fill="#94a3b8">
+            {formatNumber(tick)}
           </text>
         </g>
       ))}

@@ -32,7 +32,7 @@ export function IncidentLayer({
   popups?: boolean;
 }) {
   const map = useMap();
-  const { t } = useI18n();
+  const { t, v } = useI18n();
   const markers = useRef(new Map<number, LCircleMarker>());
   const located = useMemo(
     () =>
@@ -47,13 +47,13 @@ export function IncidentLayer({
   const label = useCallback(
     (i: Incident) =>
       [
-        (i.accType ?? "").trim() || t("other"),
+        v.type(i.accType) || t("other"),
         incidentState(i) === "cleared" ? t("stateCleared") : t("stateActive"),
-        [i.roadNM, i.accPointNM].filter(Boolean).join(" "),
+        [v.route(i.roadNM), v.place(i.accPointNM)].filter(Boolean).join(" "),
       ]
         .filter(Boolean)
         .join(" · "),
-    [t],
+    [t, v],
   );
 
   /** The marker's popup open and the map on it: a list click here or in the tab's list. */

@@ -22,7 +22,7 @@ function whole(v: number | null): string {
 const keyOf = (s: JoinedSection) => `${s.conzoneId}|${s.direction}`;
 
 export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) {
-  const { t } = useI18n();
+  const { t, v } = useI18n();
   const map = useMap();
   const paths = useRef(new Map<string, LPolyline>());
   const [selected, setSelected] = useState<string | null>(null);
@@ -38,18 +38,24 @@ export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) 
         .sort((a, b) => (a.s.grade === 0 ? -1 : a.s.grade) - (b.s.grade === 0 ? -1 : b.s.grade)),
     [sections],
   );
-  const dirLabel = useCallback((d: string) => (d === "E" ? t("dirE") : d === "S" ? t("dirS") : d), [t]);
+  // The road's own heading (서울방향 / toward Seoul) where the network knows the route's ends.
+  const dirLabel = useCallback(
+    (s: JoinedSection) =>
+      v.heading(s.routeNo, s.direction) ??
+      (s.direction === "E" ? t("dirE") : s.direction === "S" ? t("dirS") : s.direction),
+    [t, v],
+  );
   const label = useCallback(
     (s: JoinedSection) =>
       [
-        `${s.routeName} ${s.conzoneName}`,
-        dirLabel(s.direction),
+        `${v.route(s.routeName, s.routeNo)} ${v.place(s.conzoneName)}`,
+        dirLabel(s),
         t(GRADE_KEY[s.grade]),
         s.status?.speed != null ? fill(t("sectionSpeed"), { speed: whole(s.status.speed) }) : null,
       ]
         .filter(Boolean)
         .join(" · "),
-    [t, dirLabel],
+    [t, v, dirLabel],
   );
 
   useEffect(() => {
@@ -111,9 +117,9 @@ export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) 
           >
             <Popup maxWidth={300}>
               <div className="text-slate-900" data-testid="section-details">
-                <strong>{s.conzoneName}</strong>
+                <strong>{v.place(s.conzoneName)}</strong>
                 <div className="text-xs">
-                  {s.routeName} · {dirLabel(s.direction)}
+                  {v.route(s.routeName, s.routeNo)} · {dirLabel(s)}
                 </div>
                 <div className="mt-1 flex items-center gap-1.5 text-sm" data-grade={s.grade}>
                   {/* the line on a dark chip, as on the map: yellow would vanish on the white popup */}

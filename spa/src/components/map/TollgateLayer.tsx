@@ -25,7 +25,7 @@ export function TollgateLayer({
   flySeq: number;
 }) {
   const map = useMap();
-  const { t } = useI18n();
+  const { t, v: vocab } = useI18n();
   const markers = useRef(new Map<string, LCircleMarker>());
   const max = useMemo(() => Math.max(1, ...tollgates.map((t) => t.latestTrafficAmount ?? 0)), [tollgates]);
   const located = useMemo(
@@ -43,9 +43,11 @@ export function TollgateLayer({
 
   const label = useCallback(
     (tg: Tollgate) =>
-      fill(t("tollgateItem"), { name: tg.unitName, volume: (tg.latestTrafficAmount ?? 0).toLocaleString() }) +
-      (tg.routeName ? ` · ${tg.routeName}` : ""),
-    [t],
+      fill(t("tollgateItem"), {
+        name: vocab.tollgate(tg.unitName),
+        volume: (tg.latestTrafficAmount ?? 0).toLocaleString(),
+      }) + (tg.routeName ? ` · ${vocab.route(tg.routeName, tg.routeNo)}` : ""),
+    [t, vocab],
   );
 
   const show = useCallback(
@@ -115,7 +117,7 @@ export function TollgateLayer({
             eventHandlers={{ click: () => onSelect(tg.unitCode) }}
           >
             <Tooltip direction="top" offset={[0, -4]}>
-              {`${tg.unitName} · ${v.toLocaleString()}`}
+              {`${vocab.tollgate(tg.unitName)} · ${v.toLocaleString()}`}
             </Tooltip>
           </CircleMarker>
         );
