@@ -342,10 +342,16 @@ def test_the_ha_panel_shows_member1_die_while_the_page_keeps_updating(
         expect(page.get_by_test_id("connection-state")).to_have_attribute(
             "data-state", "live", timeout=20_000
         )
+        # A screen reader hears it: the polite live region says the failover in Korean.
+        region = page.get_by_test_id("live-region")
+        expect(region).to_have_attribute("aria-live", "polite")
+        expect(region).to_contain_text("member1 중단", timeout=15_000)
+        expect(region).to_contain_text("수집 리더 변경: member2", timeout=15_000)
         screenshot(page, "ha-member1-down")
     finally:
         assert trafficha("member", "start", "member1", "--state-dir", state).returncode == 0
     expect(member1).to_have_attribute("data-alive", "true", timeout=20_000)
+    expect(region).to_contain_text("member1 복구", timeout=20_000)
 
 
 # Every API request but the event stream's.
