@@ -18,6 +18,7 @@ import msgspec
 from trafficha._version import __version__
 from trafficha.config import Settings, env_name, load_settings
 from trafficha.connections import redis_client, stream_keys
+from trafficha.datasets.registry import KINDS
 from trafficha.errors import ConfigError, TrafficHaError
 from trafficha.launch import SERVICES
 from trafficha.launch import run as run_service
@@ -203,11 +204,13 @@ def _print_status(stack: LocalStack, *, as_json: bool) -> None:
         f"{pipeline.stream.pending} pending, {pipeline.stream.dead_letters} dead; "
         f"data version {pipeline.data_version}\n"
     )
+    # Columns as wide as the longest dataset name (travel_time), from the registry.
+    width = max(len(kind) for kind in KINDS)
     for c in pipeline.collections:
         outcome = f"{c.records} records" if c.ok else f"failed: {c.error}"
-        sys.stdout.write(f"  last {c.kind:9} {c.at:%H:%M:%S} KST  {outcome}\n")
+        sys.stdout.write(f"  last {c.kind:{width}} {c.at:%H:%M:%S} KST  {outcome}\n")
     for q in quarantined:
-        sys.stdout.write(f"  quarantined {q.dataset:9} {q.rows:6} rows  {q.reason}\n")
+        sys.stdout.write(f"  quarantined {q.dataset:{width}} {q.rows:6} rows  {q.reason}\n")
 
 
 def _print_audit(report: AuditReport, *, as_json: bool) -> None:
