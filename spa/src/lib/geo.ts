@@ -50,6 +50,13 @@ export function offsetLine(pts: [number, number][], meters: number): [number, nu
   return out;
 }
 
+/** How far sideways a carriageway (E or S: both share one geometry) is drawn, so both show. */
+export const CARRIAGEWAY_OFFSET_M = 900;
+
+export function carriagewayOffset(direction: string): number {
+  return direction === "E" || direction === "S" ? CARRIAGEWAY_OFFSET_M : 0;
+}
+
 const LINES = new WeakMap<object, Map<number, [number, number][]>>();
 
 /**

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Polyline, Popup, useMap } from "react-leaflet";
 import type { Polyline as LPolyline } from "leaflet";
 import { GRADE_COLORS, GRADE_STROKES } from "../../lib/colors";
-import { memoLine } from "../../lib/geo";
+import { carriagewayOffset, memoLine } from "../../lib/geo";
 import type { JoinedSection } from "../../lib/road";
 import { formatKstTime } from "../../lib/time";
 import { fill, useI18n, type DictKey } from "../../i18n";
@@ -11,8 +11,6 @@ import { MapItems, type MapItem } from "./MapItems";
 import { nameMarker } from "./names";
 
 const GRADE_KEY: Record<number, DictKey> = { 0: "grade0", 1: "grade1", 2: "grade2", 3: "grade3" };
-/** sideways offset so both carriageways (E, S share a geometry) show */
-const OFFSET_M = 900;
 
 /** A reading rounded to a whole number, "—" when the detector gave none. */
 function whole(v: number | null): string {
@@ -31,7 +29,7 @@ export function RoadLayer({ sections }: { sections: readonly JoinedSection[] }) 
       sections
         .map((s) => ({
           s,
-          pts: memoLine(s.coordinates, s.direction === "S" ? OFFSET_M : s.direction === "E" ? OFFSET_M : 0),
+          pts: memoLine(s.coordinates, carriagewayOffset(s.direction)),
         }))
         .filter((x) => x.pts.length >= 2)
         // draw worse grades last (on top)

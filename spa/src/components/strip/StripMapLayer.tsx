@@ -4,13 +4,11 @@
 import { type LatLng, Polyline as LPolyline, type Popup } from "leaflet";
 import { useEffect, useMemo } from "react";
 import { CircleMarker, Pane, Polyline, useMap, useMapEvents } from "react-leaflet";
-import { memoLine } from "../../lib/geo";
+import { carriagewayOffset, memoLine } from "../../lib/geo";
 import type { JoinedSection } from "../../lib/road";
 import { type DrawnSection, lineEnds, nearestSection, sectionByEnds } from "../../lib/strip";
 import type { StripPick } from "./pick";
 
-/** RoadLayer's sideways shift of each carriageway (its OFFSET_M): the lines are where it draws them. */
-const OFFSET_M = 900;
 const FOCUS = "#38bdf8";
 /** A click lands within a few pixels of the line it is on. */
 const CLICK_PX = 8;
@@ -40,7 +38,7 @@ export function StripMapLayer({
         conzoneId: s.conzoneId,
         routeNo: s.routeNo,
         direction: s.direction,
-        points: memoLine(s.coordinates, s.direction === "E" || s.direction === "S" ? OFFSET_M : 0),
+        points: memoLine(s.coordinates, carriagewayOffset(s.direction)),
       })),
     [sections],
   );
