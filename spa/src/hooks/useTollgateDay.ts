@@ -3,19 +3,10 @@
 // and when it cannot (an older data API without the endpoint), so the tab shows the 3 h series.
 import { useEffect, useState } from "react";
 import { fetchJson } from "../api/client";
-import type { SeriesPoint } from "../api/types";
+import type { components } from "../api/types";
 
-/** The data API's TollgateHistory (written by hand until src/api/types.ts is regenerated). */
-export interface TollgateDay {
-  unitCode: string;
-  unitName: string;
-  routeNo: string | null;
-  routeName: string | null;
-  /** the KST day, YYYY-MM-DD */
-  date: string;
-  slotMinutes: number;
-  slots: SeriesPoint[];
-}
+/** A tollgate's day as the data API answers it. */
+export type TollgateDay = components["schemas"]["TollgateHistory"];
 
 export function isTollgateDay(v: unknown): v is TollgateDay {
   const d = v as Partial<TollgateDay> | null;

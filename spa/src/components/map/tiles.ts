@@ -3,18 +3,12 @@
 // them and shows it alone when they cannot load (no internet, a dead tile server).
 import { useEffect, useState } from "react";
 import { fetchJson } from "../../api/client";
+import type { components } from "../../api/types";
 
 export const MAP_CONFIG_URL = "/api/map/config";
 
-/** /api/map/config (the data API's MapConfig). */
-export interface MapConfig {
-  /** a Leaflet tile template; null: no tiles, the offline outline only */
-  tileUrl: string | null;
-  subdomains: string;
-  /** plain text, never HTML */
-  attribution: string;
-  attributionUrl: string;
-}
+/** /api/map/config: tileUrl null means no tiles, the offline outline only. */
+export type MapConfig = components["schemas"]["MapConfig"];
 
 const TEMPLATE = /^https?:\/\/[^\s/]+\/\S*$/;
 const WEB_URL = /^https?:\/\/\S+$/;

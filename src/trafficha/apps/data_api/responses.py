@@ -1,5 +1,5 @@
-"""What the history and strip routes document beside their answers: their error responses and
-the ``X-Cache`` header, as the OpenAPI schema states them."""
+"""What the data routes document beside their answers: their error responses and the
+``X-Cache`` header, as the OpenAPI schema states them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from trafficha.apps.problems import PROBLEM_MEDIA, Problem
 
-__all__ = ["BAD_PARAMS", "CACHE_HEADER", "NOT_FOUND", "NO_DATABASE"]
+__all__ = ["BAD_PARAMS", "CACHE_HEADER", "NOT_FOUND", "NO_DATABASE", "NO_REDIS"]
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -22,6 +22,7 @@ def _problem(description: str) -> ResponseSpec:
 BAD_PARAMS: Final = _problem("A parameter is invalid (named in invalid-params)")
 NOT_FOUND: Final = _problem("The route or tollgate asked for is not known")
 NO_DATABASE: Final = _problem("MariaDB is unavailable and nothing is cached for this query")
+NO_REDIS: Final = _problem("Redis is unavailable")
 # Documented only: the value is set per response (``value`` gives the schema its type).
 CACHE_HEADER: Final = [
     ResponseHeader(

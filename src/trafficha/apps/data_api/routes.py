@@ -9,7 +9,6 @@ from typing import Annotated, Any, Final
 import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import ResponseHeader, State
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIType
 from litestar.params import HeaderParameter, Parameter
 from litestar.response import Stream
@@ -43,6 +42,7 @@ from trafficha.apps.data_api.params import (
     Until,
     instant,
 )
+from trafficha.apps.data_api.responses import BAD_PARAMS, CACHE_HEADER, NO_DATABASE, NO_REDIS
 from trafficha.apps.data_api.service import (
     CACHE_HEADERS,
     data_api,
@@ -51,7 +51,6 @@ from trafficha.apps.data_api.service import (
 )
 from trafficha.apps.data_api.strip import road_strip
 from trafficha.apps.data_api.travel_time import TRAVEL_TIME_ROUTES
-from trafficha.apps.problems import PROBLEM_MEDIA, Problem
 from trafficha.apps.tiles import MapConfig, map_config
 
 __all__ = ["ROUTES"]
@@ -65,33 +64,6 @@ NETWORK_CACHE_CONTROL: Final = "public, max-age=300"
 # The network is learned from the stored data and rebuilt when it changes.
 LEARNED_CACHE_CONTROL: Final = "public, max-age=60"
 
-_BAD_PARAMS: Final = ResponseSpec(
-    Problem,
-    description="A parameter is invalid (named in invalid-params)",
-    media_type=PROBLEM_MEDIA,
-    generate_examples=False,
-)
-_NO_DATABASE: Final = ResponseSpec(
-    Problem,
-    description="MariaDB is unavailable and nothing is cached for this query",
-    media_type=PROBLEM_MEDIA,
-    generate_examples=False,
-)
-_NO_REDIS: Final = ResponseSpec(
-    Problem,
-    description="Redis is unavailable",
-    media_type=PROBLEM_MEDIA,
-    generate_examples=False,
-)
-# Documented only: the values are set per response (``value`` gives the schema its type).
-_CACHE_HEADER: Final = [
-    ResponseHeader(
-        name="X-Cache",
-        value="hit",
-        documentation_only=True,
-        description="hit (cached for the current data version), miss, or stale (MariaDB failed)",
-    ),
-]
 _LEARNED_HEADERS: Final = {"Cache-Control": LEARNED_CACHE_CONTROL}
 # A versioned geometry URL (?v= the current version) names bytes that never change.
 IMMUTABLE_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
@@ -141,8 +113,8 @@ def _geometry(geo: NetworkGeoJson, v: str | None, cache_control: str) -> dict[st
         "shoulderBlocked, lateLengthKm, source, active and clearedAt."
     ),
     tags=["incidents"],
-    response_headers=_CACHE_HEADER,
-    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
+    response_headers=CACHE_HEADER,
+    responses={400: BAD_PARAMS, 503: NO_DATABASE},
 )
 async def accidents_latest(
     state: State,
@@ -179,8 +151,8 @@ async def accidents_latest(
         "active, those cleared today (KST), the last 3 h by type; and the notices active."
     ),
     tags=["incidents"],
-    response_headers=_CACHE_HEADER,
-    responses={503: _NO_DATABASE},
+    response_headers=CACHE_HEADER,
+    responses={503: NO_DATABASE},
 )
 async def accidents_stats(state: State) -> Response[AccidentStatsBody]:
     api = data_api(state)
@@ -195,8 +167,8 @@ async def accidents_stats(state: State) -> Response[AccidentStatsBody]:
         "feed carries), newest start first; never counted as incidents."
     ),
     tags=["incidents"],
-    response_headers=_CACHE_HEADER,
-    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
+    response_headers=CACHE_HEADER,
+    responses={400: BAD_PARAMS, 503: NO_DATABASE},
 )
 async def notices(state: State, changed_since: ChangedSince = None) -> Response[list[NoticeItem]]:
     api = data_api(state)
@@ -211,8 +183,8 @@ async def notices(state: State, changed_since: ChangedSince = None) -> Response[
         "Per tollgate, the 15-minute volumes of the 3 h up to the newest slot, newest first."
     ),
     tags=["tollgates"],
-    response_headers=_CACHE_HEADER,
-    responses={503: _NO_DATABASE},
+    response_headers=CACHE_HEADER,
+    responses={503: NO_DATABASE},
 )
 async def tollgate_traffic(state: State) -> Response[list[TollgateTrafficItem]]:
     api = data_api(state)
@@ -227,8 +199,8 @@ async def tollgate_traffic(state: State) -> Response[list[TollgateTrafficItem]]:
         "readings (speed >= 0, grade > 0)."
     ),
     tags=["road"],
-    response_headers=_CACHE_HEADER,
-    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
+    response_headers=CACHE_HEADER,
+    responses={400: BAD_PARAMS, 503: NO_DATABASE},
 )
 async def road_status(
     state: State, route: RouteParam = None, direction: RoadDirection = None, grade: Grade = None
@@ -245,8 +217,8 @@ async def road_status(
     summary="Flow per route",
     description="Each route's latest summary, by route number.",
     tags=["road"],
-    response_headers=_CACHE_HEADER,
-    responses={400: _BAD_PARAMS, 503: _NO_DATABASE},
+    response_headers=CACHE_HEADER,
+    responses={400: BAD_PARAMS, 503: NO_DATABASE},
 )
 async def road_summary(state: State, route: RouteParam = None) -> Response[list[RoadSummaryItem]]:
     api = data_api(state)
@@ -261,8 +233,8 @@ async def road_summary(state: State, route: RouteParam = None) -> Response[list[
         "its series over the 3 h up to the newest slot, oldest first."
     ),
     tags=["tollgates"],
-    response_headers=_CACHE_HEADER,
-    responses={503: _NO_DATABASE},
+    response_headers=CACHE_HEADER,
+    responses={503: NO_DATABASE},
 )
 async def tollgates(state: State) -> Response[list[TollgateItem]]:
     api = data_api(state)
@@ -278,7 +250,7 @@ async def tollgates(state: State) -> Response[list[TollgateItem]]:
     ),
     tags=["network"],
     response_headers=_VERSION_HEADER,
-    responses={400: _BAD_PARAMS},
+    responses={400: BAD_PARAMS},
 )
 async def network(state: State, v: NetworkVersion = None) -> Response[FeatureCollection]:
     geo = data_api(state).geo
@@ -294,7 +266,7 @@ async def network(state: State, v: NetworkVersion = None) -> Response[FeatureCol
     ),
     tags=["network"],
     response_headers=_VERSION_HEADER,
-    responses={400: _BAD_PARAMS},
+    responses={400: BAD_PARAMS},
 )
 async def network_outline(state: State, v: NetworkVersion = None) -> Response[OutlineCollection]:
     geo = data_api(state).geo
@@ -311,7 +283,7 @@ async def network_outline(state: State, v: NetworkVersion = None) -> Response[Ou
     ),
     tags=["network"],
     response_headers=_VERSION_HEADER,
-    responses={400: _BAD_PARAMS},
+    responses={400: BAD_PARAMS},
 )
 async def network_sections(
     state: State, route: RouteParam = None, v: NetworkVersion = None
@@ -354,8 +326,8 @@ async def map_tiles(state: State) -> Response[MapConfig]:
     summary="HA status",
     description="Leader, source, members' services, stream figures and collections.",
     tags=["ha"],
-    response_headers=_CACHE_HEADER,
-    responses={503: _NO_REDIS},
+    response_headers=CACHE_HEADER,
+    responses={503: NO_REDIS},
 )
 async def ha_status(state: State, request: Request[Any, Any, Any]) -> Response[HaStatus]:
     api = data_api(state)
