@@ -310,14 +310,15 @@ def test_hostile_text_from_the_simulator_is_shown_as_text(
     assert dialogs == []
     assert fetched_x == []
     assert errors == []
-    # Other tests see the simulator's own text again: the next poll has replaced the fault's.
+    # Other tests see the simulator's own text again: the next poll has replaced the fault's on
+    # everything still listed (an incident that cleared meanwhile keeps the text it last had).
     evaluate_until(
         page,
         """async (texts) => {
             const items = await (await fetch("/api/accidents/latest?limit=1000")).json();
             const notices = await (await fetch("/api/notices")).json();
-            return items.length > 0
-                && ![...items, ...notices].some((i) => texts.includes(i.smsText));
+            const active = [...items, ...notices].filter((i) => i.active);
+            return active.length > 0 && !active.some((i) => texts.includes(i.smsText));
         }""",
         list(HOSTILE_TEXTS),
         timeout_s=45,
